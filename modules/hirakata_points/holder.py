@@ -1,0 +1,131 @@
+"""Card holders (R1): residents and people who work or study in the city."""
+import re
+
+from trytond.i18n import gettext
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import without_check_access
+
+from .exceptions import HolderValidationError
+
+# Full-width katakana, the prolonged sound mark and spaces: how a name
+# reading (フリガナ) is written on municipal forms.
+_KANA = re.compile(r'^[\u30A0-\u30FF\u3000 ]+$')
+
+
+class District(DeactivableMixin, ModelSQL, ModelView):
+    "School district (校区), the unit the city uses to target programmes."
+    __name__ = 'hirakata.district'
+    code = fields.Char("Code", required=True)
+    name = fields.Char("Name", required=True, translate=False)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'hirakata_points.msg_district_code_unique'),
+            ]
+        cls._order = [('code', 'ASC'), ('id', 'ASC')]
+
+
+class Holder(ModelSQL, ModelView):
+    "Card holder"
+    __name__ = 'hirakata.holder'
+    _rec_name = 'number'
+
+    number = fields.Char("Holder Number", readonly=True)
+    name = fields.Char("Name", required=True)
+    name_kana = fields.Char("Name Kana", required=True)
+    birth_date = fields.Date("Birth Date", required=True)
+    district = fields.Many2One('hirakata.district', "District",
+        ondelete='RESTRICT')
+    postal_code = fields.Char("Postal Code")
+    address = fields.Char("Address")
+    phone = fields.Char("Phone")
+    email = fields.Char("E-mail")
+    relation = fields.Selection([
+            ('resident', "Resident"),
+            ('worker', "Works in the city"),
+            ('student', "Studies in the city"),
+            ], "Relation to the City", required=True)
+    consent = fields.Boolean("Consent to Terms",
+        help="The holder agreed to the terms and the use of personal data.")
+    consent_date = fields.Date("Consent Date",
+        states={'required': Eval('consent', False)})
+    accounts = fields.One2Many('hirakata.point.account', 'holder', "Accounts",
+        readonly=True)
+    cards = fields.One2Many('hirakata.card', 'holder', "Cards", readonly=True)
+    balance = fields.Function(fields.Integer("Balance"), 'get_balance')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('number_unique', Unique(t, t.number),
+                'hirakata_points.msg_holder_number_unique'),
+            ]
+        cls._order = [('number', 'DESC'), ('id', 'DESC')]
+
+    @staticmethod
+    def default_relation():
+        return 'resident'
+
+    @classmethod
+    def get_balance(cls, holders, name):
+        balances = {h.id: 0 for h in holders}
+        for holder in holders:
+            for account in holder.accounts:
+                balances[holder.id] += account.balance
+        return balances
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value, *_ = clause
+        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
+            'not ') else 'OR'
+        return [bool_op,
+            ('number', operator, value),
+            ('name', operator, value),
+            ('name_kana', operator, value),
+            ]
+
+    def get_rec_name(self, name):
+        return '%s %s' % (self.number or '', self.name)
+
+    @classmethod
+    def validate_fields(cls, holders, field_names):
+        super().validate_fields(holders, field_names)
+        if field_names & {'name_kana'} or not field_names:
+            for holder in holders:
+                if not _KANA.match(holder.name_kana or ''):
+                    raise HolderValidationError(gettext(
+                            'hirakata_points.msg_holder_kana',
+                            holder=holder.name))
+
+    @classmethod
+    def create(cls, vlist):
+        "Number each holder and open the point account at once (R1)."
+        pool = Pool()
+        Configuration = pool.get('hirakata.point.configuration')
+        Account = pool.get('hirakata.point.account')
+        vlist = [v.copy() for v in vlist]
+        missing = [v for v in vlist if not v.get('number')]
+        if missing:
+            sequence = Configuration(1).holder_sequence
+            for values, number in zip(missing, sequence.get_many(len(missing))):
+                values['number'] = number
+        holders = super().create(vlist)
+        with without_check_access():
+            Account.create([{'holder': h.id, 'kind': 'holder'} for h in holders])
+        return holders
+
+    @property
+    def account(self):
+        "The holder's point account (one per holder)."
+        for account in self.accounts:
+            if account.kind == 'holder':
+                return account
