@@ -25,6 +25,9 @@ BLOCK_REASONS = [
     ('other', "Other"),
     ]
 
+# The key of a card is set when it is issued, never changed after.
+_KEY_STATES = {'readonly': Eval('id', -1) >= 0}
+
 
 class Card(Workflow, ModelSQL, ModelView):
     "Card"
@@ -32,13 +35,13 @@ class Card(Workflow, ModelSQL, ModelView):
     _rec_name = 'identifier'
 
     holder = fields.Many2One('hirakata.holder', "Holder", required=True,
-        ondelete='RESTRICT', readonly=True)
+        ondelete='RESTRICT', states=_KEY_STATES)
     account = fields.Many2One('hirakata.point.account', "Account",
         required=True, ondelete='RESTRICT', readonly=True,
         domain=[('holder', '=', Eval('holder', -1))])
     technology = fields.Selection(TECHNOLOGIES, "Technology", required=True,
-        readonly=True)
-    identifier = fields.Char("Identifier", readonly=True,
+        states=_KEY_STATES)
+    identifier = fields.Char("Identifier", states=_KEY_STATES,
         help="FeliCa IDm (8 bytes) or Type A UID (4, 7 or 10 bytes) in "
         "hexadecimal, or the 16-digit QR card number.")
     issue_date = fields.Date("Issue Date", required=True, readonly=True)

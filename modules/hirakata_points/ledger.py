@@ -172,7 +172,7 @@ class Ledger(Model):
         return Entry(entry_id)
 
     @classmethod
-    def expire_due(cls, date=None, chunk_size=2000):
+    def expire_due(cls, date=None, chunk_size=2000, commit_chunks=None):
         """Expire every lot whose expiry date is before date (R6).
 
         Runs in chunks of accounts, each in its own committed transaction,
@@ -184,7 +184,7 @@ class Ledger(Model):
         date = date or dt.date.today()
         total, after = 0, 0
         while True:
-            done, after = _run_chunk(date, after, chunk_size)
+            done, after = _run_chunk(date, after, chunk_size, commit_chunks)
             if after is None:
                 return total
             total += done
@@ -389,13 +389,9 @@ def _forget(Model, ids):
                 cache[Model.__name__].pop(id_, None)
 
 
-def _run_chunk(date, after, size, attempts=10):
-    """Expire one chunk in its own transaction (PostgreSQL).
-
-    SQLite has a single writer and the tests' in-memory database has one
-    connection, so there the chunk runs in the current transaction.
-    """
-    if backend.name != 'postgresql':
+def _run_chunk(date, after, size, commit, attempts=10):
+    "Expire one chunk, in its own transaction when commit."
+    if not commit:
         return _expire_chunk(date, after, size)
     for attempt in range(attempts):
         with Transaction().new_transaction() as transaction:

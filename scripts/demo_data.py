@@ -1,0 +1,128 @@
+"""Load demo data: users for each role, districts, a few hundred holders
+with cards and a year of grants, redemptions, reversals and expiries.
+
+Usage: .venv/bin/python scripts/demo_data.py -d DATABASE [--holders N]
+(TRYTOND_CONFIG names the configuration, as for trytond-admin).
+"""
+import argparse
+import datetime as dt
+import random
+import uuid
+
+from trytond.config import config
+
+ROLES = [
+    # login, name, groups
+    ('operator', "事務局 担当", ['group_operator']),
+    ('city', "市 担当課職員", ['group_city_staff']),
+    ('approver', "市 承認者", ['group_city_approver']),
+    ('accountant', "経理 担当", ['group_accountant']),
+    ('auditor', "監査 担当", ['group_auditor']),
+    ]
+DISTRICTS = ["枚方", "枚方第二", "香里", "開成", "樟葉", "樟葉南", "蹉跎",
+    "殿山第一", "牧野", "津田", "菅原", "長尾", "山之上", "桜丘", "中宮"]
+FAMILY = [("山田", "ヤマダ"), ("田中", "タナカ"), ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"), ("中村", "ナカムラ"), ("小林", "コバヤシ"),
+    ("吉田", "ヨシダ"), ("松本", "マツモト"), ("井上", "イノウエ")]
+GIVEN = [("太郎", "タロウ"), ("花子", "ハナコ"), ("一郎", "イチロウ"),
+    ("幸子", "サチコ"), ("健二", "ケンジ"), ("和子", "カズコ"),
+    ("誠", "マコト"), ("美香", "ミカ"), ("翔太", "ショウタ"),
+    ("陽菜", "ヒナ")]
+
+
+def hex_id(size):
+    return ''.join(random.choice('0123456789ABCDEF') for _ in range(size * 2))
+
+
+def load(holders_count):
+    from trytond.pool import Pool
+    pool = Pool()
+    User = pool.get('res.user')
+    Group = pool.get('res.group')
+    Lang = pool.get('ir.lang')
+    Data = pool.get('ir.model.data')
+    District = pool.get('hirakata.district')
+    Holder = pool.get('hirakata.holder')
+    Card = pool.get('hirakata.card')
+    Ledger = pool.get('hirakata.point.ledger')
+    Policy = pool.get('hirakata.point.expiry.policy')
+
+    ja, = Lang.search([('code', '=', 'ja')])
+    admin, = User.search([('login', '=', 'admin')])
+    admin.language = ja
+    admin.save()
+    for login, name, groups in ROLES:
+        User.create([{
+                    'login': login, 'name': name, 'language': ja.id,
+                    'password': login + '-demo',
+                    'groups': [('add', [
+                                Group(Data.get_id('hirakata_points', g)).id
+                                for g in groups])],
+                    }])
+
+    districts = District.create([{'code': '%02d' % i, 'name': n + "小学校区"}
+            for i, n in enumerate(DISTRICTS, 1)])
+    twelve_months, = Policy.search([('kind', '=', 'months'),
+            ('months', '=', 12)])
+    today = dt.date.today()
+
+    for i in range(holders_count):
+        family, family_kana = random.choice(FAMILY)
+        given, given_kana = random.choice(GIVEN)
+        age = random.choice([random.randint(65, 92), random.randint(18, 64)])
+        holder, = Holder.create([{
+                    'name': '%s %s' % (family, given),
+                    'name_kana': '%s %s' % (family_kana, given_kana),
+                    'birth_date': today - dt.timedelta(
+                        days=age * 365 + random.randint(0, 364)),
+                    'district': random.choice(districts).id,
+                    'address': "大阪府枚方市大垣内町%s丁目" % random.randint(1, 3),
+                    'postal_code': '573-0027',
+                    'consent': True, 'consent_date': today,
+                    }])
+        technology = random.choices(['felica', 'iso14443a', 'transit', 'qr'],
+            [6, 2, 1, 1])[0]
+        identifier = {'felica': hex_id(8), 'transit': hex_id(8),
+            'iso14443a': hex_id(7), 'qr': None}[technology]
+        card, = Card.create([{'holder': holder.id, 'technology': technology,
+                    'identifier': identifier}])
+        account = holder.account
+        for _ in range(random.randint(1, 6)):
+            Ledger.grant(account, random.choice([10, 20, 50, 100, 300]),
+                key=uuid.uuid4().hex,
+                channel=random.choice(['terminal', 'venue']),
+                policy=twelve_months,
+                date=today - dt.timedelta(days=random.randint(0, 420)))
+        available = account.__class__(account.id).available
+        if available and random.random() < 0.6:
+            redemption = Ledger.redeem(account,
+                random.randint(1, available), key=uuid.uuid4().hex,
+                channel='terminal')
+            if random.random() < 0.1:
+                Ledger.reverse(redemption, key=uuid.uuid4().hex,
+                    channel='backoffice', reason="レジでの入力誤り")
+        if random.random() < 0.03:
+            card.reissue_to('felica', hex_id(8), 'lost')
+    return Ledger.expire_due(commit_chunks=False)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('-d', '--database', required=True)
+    parser.add_argument('--holders', type=int, default=300)
+    parser.add_argument('--seed', type=int, default=20261127)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    config.update_etc()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool(args.database).init()
+    with Transaction().start(args.database, 0) as transaction:
+        expired = load(args.holders)
+        transaction.commit()
+    print("%s holders loaded, %s points expired" % (args.holders, expired))
+
+
+if __name__ == '__main__':
+    main()
