@@ -65,10 +65,11 @@ class Ledger(Model):
         _check_points(points)
         date = date or dt.date.today()
         if policy is None:
-            policy = Configuration(1).expiry_policy(channel)
-        expiry_date = policy.expiry_date(date)
+            expiry_date = Configuration.expiry_date(channel, date)
+        else:
+            expiry_date = policy.expiry_date(date)
         request = _request('grant', account, points, channel, origin, reason,
-            policy=policy.id, date=date)
+            policy=policy.id if policy else None, date=date)
         return cls._book(account, 'grant', points, key, request,
             channel=channel, origin=origin, reason=reason, date=date,
             expiry_date=expiry_date)
@@ -97,9 +98,9 @@ class Ledger(Model):
         _check_reason(reason, required=True)
         date = dt.date.today()
         expiry_date = None
-        if points > 0:
-            if policy is None:
-                policy = Configuration(1).expiry_policy(channel)
+        if points > 0 and policy is None:
+            expiry_date = Configuration.expiry_date(channel, date)
+        elif points > 0:
             expiry_date = policy.expiry_date(date)
         request = _request('adjust', account, points, channel, origin,
             reason, policy=policy.id if policy else None)

@@ -1,4 +1,5 @@
 """Expiry policies the city sets (R6) and the module's configuration."""
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
@@ -48,6 +49,16 @@ class ExpiryPolicy(DeactivableMixin, ModelSQL, ModelView):
                         'hirakata_points.msg_policy_period_invalid',
                         policy=policy.name))
 
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        Pool().get('hirakata.point.configuration').clear_expiry_cache()
+
+    @classmethod
+    def delete(cls, policies):
+        super().delete(policies)
+        Pool().get('hirakata.point.configuration').clear_expiry_cache()
+
     def expiry_date(self, grant_date):
         "The last day on which points granted on grant_date can be used."
         if self.kind == expiry.FIXED:
@@ -78,6 +89,9 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         'configuration', "Expiry Policy by Channel")
     expiry_notice_days = fields.Integer("Expiry Notice Days", required=True,
         help="How many days ahead residents are told their points expire.")
+    # Every grant asks for an expiry date: keep it out of the database.
+    _expiry_cache = Cache('hirakata.point.configuration.expiry_date',
+        context=False)
 
     @staticmethod
     def default_holder_sequence():
@@ -104,6 +118,25 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 return rule.policy
         return self.default_expiry_policy
 
+    @classmethod
+    def expiry_date(cls, channel, grant_date):
+        "Expiry of points granted through channel on grant_date (cached)."
+        key = (channel, grant_date.isoformat())
+        date = cls._expiry_cache.get(key)
+        if date is None:
+            date = cls(1).expiry_policy(channel).expiry_date(grant_date)
+            cls._expiry_cache.set(key, date)
+        return date
+
+    @classmethod
+    def clear_expiry_cache(cls):
+        cls._expiry_cache.clear()
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        cls.clear_expiry_cache()
+
 
 class ExpiryRule(ModelSQL, ModelView):
     "Expiry Policy by Channel"
@@ -126,3 +159,19 @@ class ExpiryRule(ModelSQL, ModelView):
     @staticmethod
     def default_configuration():
         return 1
+
+    @classmethod
+    def create(cls, vlist):
+        rules = super().create(vlist)
+        Pool().get('hirakata.point.configuration').clear_expiry_cache()
+        return rules
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        Pool().get('hirakata.point.configuration').clear_expiry_cache()
+
+    @classmethod
+    def delete(cls, rules):
+        super().delete(rules)
+        Pool().get('hirakata.point.configuration').clear_expiry_cache()

@@ -1,0 +1,280 @@
+"""Benchmark of the ledger service on PostgreSQL (issue: foundation).
+
+Loads 200,000 holders with cards and a year of history (10 grants each:
+2,000,000 lots, a tenth of them past their expiry date), then measures:
+
+1. grant/redeem transactions per second through the ledger service with 1
+   and 4 parallel workers (processes, as the production server runs), next
+   to a raw-SQL minimum doing the same statements in the same run;
+2. a card look-up by identifier (median and p95, in ms);
+3. the nightly expiry over the 2,000,000 lots.
+
+Usage: .venv/bin/python scripts/benchmark_ledger.py [--holders N] [--ops N]
+Not a test: it prints figures for docs/performance.md.
+"""
+import argparse
+import datetime as dt
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+URI = os.environ.get('BENCH_URI', 'postgresql://postgres@127.0.0.1:5432/')
+DB = os.environ.get('BENCH_DB', 'bench_points')
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def psql(sql, db=DB):
+    import psycopg
+    with psycopg.connect(URI + db, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def create_database():
+    psql('DROP DATABASE IF EXISTS %s' % DB, db='postgres')
+    psql('CREATE DATABASE %s' % DB, db='postgres')
+    env = dict(os.environ, TRYTOND_DATABASE__URI=URI,
+        TRYTONPASSFILE=os.path.join(ROOT, 'var', 'bench.pass'))
+    os.makedirs(os.path.join(ROOT, 'var'), exist_ok=True)
+    with open(env['TRYTONPASSFILE'], 'w') as f:
+        f.write('admin\n')
+    admin = os.path.join(BIN, 'trytond-admin')
+    subprocess.run([admin, '-d', DB, '--all', '--email', 'a@example.jp'],
+        env=env, check=True, capture_output=True)
+    subprocess.run([admin, '-d', DB, '-u', 'hirakata_points',
+            '--activate-dependencies'], env=env, check=True,
+        capture_output=True)
+
+
+def load(holders):
+    "Bulk-load with set-based SQL: the benchmark measures the ledger, not this."
+    today = dt.date.today()
+    statements = [
+        """INSERT INTO hirakata_holder (number, name, name_kana, birth_date,
+            relation, create_uid, create_date)
+        SELECT 'B' || lpad(n::text, 8, '0'), '利用者 ' || n, 'リヨウシャ',
+            DATE '1940-01-01' + (n %% 25000), 'resident', 0, now()
+        FROM generate_series(1, %(h)s) n""",
+        """INSERT INTO hirakata_point_account (holder, kind, balance,
+            create_uid, create_date)
+        SELECT id, 'holder', 0, 0, now() FROM hirakata_holder""",
+        """INSERT INTO hirakata_card (holder, account, technology, identifier,
+            state, issue_date, create_uid, create_date)
+        SELECT a.holder, a.id, 'felica', upper(lpad(to_hex(a.holder), 16, '0')),
+            'active', DATE '%(today)s', 0, now()
+        FROM hirakata_point_account a WHERE a.kind = 'holder'""",
+        # 10 grants a holder over the past 400 days, 12 months validity:
+        # the ones older than a year are due to expire.
+        """INSERT INTO hirakata_point_entry (account, kind, points,
+            balance_after, date, channel, idempotency_key, create_uid,
+            create_date)
+        SELECT a.id, 'grant', 10, 10 * g, DATE '%(today)s' - (400 - g * 40 + a.id %% 37),
+            'terminal', 'bench-' || a.id || '-' || g, 0, now()
+        FROM hirakata_point_account a, generate_series(1, 10) g
+        WHERE a.kind = 'holder'""",
+        """INSERT INTO hirakata_point_lot (account, entry, points, remaining,
+            grant_date, expiry_date, create_uid, create_date)
+        SELECT account, id, points, points, date,
+            (date + INTERVAL '12 months')::date, 0, now()
+        FROM hirakata_point_entry WHERE kind = 'grant'""",
+        """UPDATE hirakata_point_account a SET balance = s.total
+        FROM (SELECT account, sum(points) total FROM hirakata_point_entry
+            GROUP BY account) s WHERE s.account = a.id""",
+        "VACUUM ANALYZE",
+        ]
+    for sql in statements:
+        psql(sql % {'h': holders, 'today': today.isoformat()})
+
+
+def _init():
+    from trytond import config
+    config.set('database', 'uri', URI)
+    config.set('database', 'retry', '20')
+    from trytond.pool import Pool
+    Pool(DB).init()
+
+
+def _run(func):
+    "One committed transaction, restarted as the dispatcher does."
+    from trytond import backend
+    from trytond.transaction import Transaction, TransactionError
+    extras, attempts = {}, 0
+    while True:
+        try:
+            with Transaction().start(DB, 0, **extras) as transaction:
+                try:
+                    return func()
+                except TransactionError as e:
+                    transaction.rollback()
+                    e.fix(extras)
+        except backend.DatabaseOperationalError:
+            attempts += 1
+            time.sleep(0.001 * attempts)
+
+
+def _service_worker(args):
+    seed, ops, accounts = args
+    _init()
+    from trytond.pool import Pool
+    rng = random.Random(seed)
+    _run(lambda: Pool().get('hirakata.point.account')(1).balance)
+
+    def one(account_id, grant, key):
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        account = pool.get('hirakata.point.account')(account_id)
+        if grant:
+            Ledger.grant(account, 10, key=key, channel='terminal')
+        else:
+            Ledger.redeem(account, 5, key=key, channel='terminal')
+    start = time.perf_counter()
+    for _ in range(ops):
+        # Drawn outside the transaction: a restart repeats the same request.
+        request = (rng.randint(3, accounts + 2), rng.random() < 0.5,
+            uuid.uuid4().hex)
+        _run(lambda: one(*request))
+    return time.perf_counter() - start
+
+
+RAW_GRANT = [
+    "SELECT 1 FROM hirakata_point_account WHERE id = %(a)s FOR UPDATE NOWAIT",
+    "SELECT id FROM hirakata_point_entry WHERE idempotency_key = %(k)s",
+    "UPDATE hirakata_point_account SET balance = balance + 10 "
+    "WHERE id = %(a)s AND balance + 10 >= 0 RETURNING balance",
+    "INSERT INTO hirakata_point_entry (account, kind, points, balance_after, "
+    "date, channel, idempotency_key, create_uid, create_date) VALUES "
+    "(%(a)s, 'grant', 10, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
+    "RETURNING id",
+    "INSERT INTO hirakata_point_lot (account, entry, points, remaining, "
+    "grant_date, expiry_date, create_uid, create_date) VALUES (%(a)s, "
+    "%(e)s, 10, 10, CURRENT_DATE, DATE '2028-03-31', 0, now())",
+    ]
+RAW_REDEEM = [
+    RAW_GRANT[0], RAW_GRANT[1],
+    "SELECT id, remaining FROM hirakata_point_lot WHERE account = %(a)s "
+    "AND remaining > 0 AND expiry_date >= CURRENT_DATE "
+    "ORDER BY expiry_date, id",
+    "UPDATE hirakata_point_account SET balance = balance - 5 "
+    "WHERE id = %(a)s AND balance - 5 >= 0 RETURNING balance",
+    "INSERT INTO hirakata_point_entry (account, kind, points, balance_after, "
+    "date, channel, idempotency_key, create_uid, create_date) VALUES "
+    "(%(a)s, 'redeem', -5, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
+    "RETURNING id",
+    "UPDATE hirakata_point_lot SET remaining = remaining - 5 WHERE id = %(l)s",
+    "INSERT INTO hirakata_point_lot_move (entry, lot, points, create_uid, "
+    "create_date) VALUES (%(e)s, %(l)s, -5, 0, now())",
+    ]
+
+
+def _raw_worker(args):
+    "The same statements over psycopg, no framework: the floor."
+    import psycopg
+    seed, ops, accounts = args
+    rng = random.Random(seed)
+    conn = psycopg.connect(URI + DB)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    start = time.perf_counter()
+    done = 0
+    while done < ops:
+        params = {'a': rng.randint(3, accounts + 2), 'k': uuid.uuid4().hex}
+        try:
+            with conn.transaction():
+                cur = conn.cursor()
+                grant = rng.random() < 0.5
+                for sql in (RAW_GRANT if grant else RAW_REDEEM):
+                    cur.execute(sql, params)
+                    if sql.startswith('SELECT id, remaining'):
+                        lots = cur.fetchall()
+                        if sum(r for _, r in lots) < 5:
+                            break
+                        params['l'] = lots[0][0]
+                    elif 'RETURNING id' in sql:
+                        params['e'] = cur.fetchone()[0]
+            done += 1
+        except psycopg.errors.LockNotAvailable:
+            continue
+    conn.close()
+    return time.perf_counter() - start
+
+
+def throughput(worker, workers, ops, accounts):
+    ctx = multiprocessing.get_context('spawn')
+    with ctx.Pool(workers) as pool:
+        # Each worker times its own loop, after loading its pool.
+        elapsed = pool.map(worker, [(i, ops, accounts)
+                for i in range(workers)])
+    return workers * ops / max(elapsed)
+
+
+def lookups(accounts, count=2000):
+    "Card look-up by identifier, with the balance a terminal shows."
+    _init()
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    rng = random.Random(1)
+    inner, whole = [], []
+    for _ in range(count):
+        identifier = '%016X' % rng.randint(1, accounts)
+        t0 = time.perf_counter()
+        with Transaction().start(DB, 0, readonly=True):
+            t1 = time.perf_counter()
+            Card = Pool().get('hirakata.card')
+            card = Card.lookup('felica', identifier)
+            card.account.available
+            t2 = time.perf_counter()
+        t3 = time.perf_counter()
+        inner.append((t2 - t1) * 1000)
+        whole.append((t3 - t0) * 1000)
+    q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]
+    return (statistics.median(inner), q(inner, 95),
+        statistics.median(whole), q(whole, 95))
+
+
+def expiry():
+    _init()
+    import psycopg
+    from trytond.pool import Pool
+    with psycopg.connect(URI + DB) as conn:
+        lots, due = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE remaining > 0 "
+            "AND expiry_date < CURRENT_DATE) FROM hirakata_point_lot"
+            ).fetchone()
+    start = time.perf_counter()
+    points = _run(lambda: Pool().get('hirakata.point.ledger').expire_due())
+    return lots, due, points, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--holders', type=int, default=200000)
+    parser.add_argument('--ops', type=int, default=1000,
+        help="transactions per worker and configuration")
+    parser.add_argument('--skip-load', action='store_true')
+    args = parser.parse_args()
+    if not args.skip_load:
+        t = time.perf_counter()
+        create_database()
+        load(args.holders)
+        print("loaded %s holders, %s lots in %.0f s" % (args.holders,
+                args.holders * 10, time.perf_counter() - t), flush=True)
+    for workers in (1, 4):
+        raw = throughput(_raw_worker, workers, args.ops, args.holders)
+        service = throughput(_service_worker, workers, args.ops,
+            args.holders)
+        print("grant/redeem, %s worker(s): service %.0f tx/s, raw SQL "
+            "%.0f tx/s, ratio %.0f%%" % (workers, service, raw,
+                100 * service / raw), flush=True)
+    print("card look-up: %.2f ms median, %.2f ms p95 (in transaction); "
+        "%.2f ms median, %.2f ms p95 (with transaction start/end)"
+        % lookups(args.holders), flush=True)
+    print("nightly expiry: %s lots, %s due, %s points expired in %.1f s"
+        % expiry(), flush=True)
+
+
+if __name__ == '__main__':
+    main()
