@@ -4,6 +4,7 @@ names (SQLite when unset), and end with 'N passed, N failed, N skipped'.
 Exits non-zero when a test fails or when no test ran.
 """
 import glob
+import hashlib
 import os
 import sys
 import unittest
@@ -24,13 +25,51 @@ def test_module_names():
     return names
 
 
+def modules_digest():
+    """A digest of the modules' files.
+
+    Tryton names its cached test databases after the module names only, so
+    a cache made before a schema change would be restored after it.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(ROOT, 'modules', '**', '*'),
+                recursive=True)):
+        if os.path.isfile(path) and '__pycache__' not in path \
+                and '.egg-info' not in path:
+            digest.update(path[len(ROOT):].encode())
+            with open(path, 'rb') as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def pg_templates(uri, digest, mark=False):
+    """Drop the template databases of other module versions (or, with
+    mark, label the ones left with this version)."""
+    import psycopg
+    from psycopg import sql
+    with psycopg.connect(uri + 'postgres', autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') "
+            "FROM pg_database WHERE datname LIKE 'test-%'").fetchall()
+        for name, comment in rows:
+            if mark and comment is None:
+                conn.execute(sql.SQL('COMMENT ON DATABASE {} IS {}').format(
+                        sql.Identifier(name), sql.Literal(digest)))
+            elif not mark and comment != digest:
+                conn.execute(sql.SQL('DROP DATABASE {}').format(
+                        sql.Identifier(name)))
+
+
 def main():
     uri = os.environ.setdefault('TRYTOND_DATABASE_URI', 'sqlite://')
+    digest = modules_digest()
     if uri.startswith('postgresql'):
         # Template databases on the server make the second run fast.
         os.environ.setdefault('DB_CACHE', 'postgresql://')
+        pg_templates(uri, digest)
     else:
-        os.environ.setdefault('DB_CACHE', os.path.join(ROOT, 'var', 'cache'))
+        os.environ.setdefault('DB_CACHE',
+            os.path.join(ROOT, 'var', 'cache', digest))
         os.makedirs(os.environ['DB_CACHE'], exist_ok=True)
     sys.path.insert(0, ROOT)
     names = sys.argv[1:] or test_module_names()
@@ -39,8 +78,10 @@ def main():
         flush=True)
     result = unittest.TextTestRunner(verbosity=1).run(suite)
     from trytond.tests.test_tryton import DB_NAME, db_exist, drop_db
-    if uri.startswith('postgresql') and db_exist(DB_NAME):
-        drop_db(DB_NAME)
+    if uri.startswith('postgresql'):
+        if db_exist(DB_NAME):
+            drop_db(DB_NAME)
+        pg_templates(uri, digest, mark=True)
     failed = len(result.failures) + len(result.errors) + len(
         result.unexpectedSuccesses)
     skipped = len(result.skipped)

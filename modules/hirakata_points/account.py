@@ -196,6 +196,8 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
         "Reversals", readonly=True)
     lot_moves = fields.One2Many('hirakata.point.lot.move', 'entry',
         "Lot Moves", readonly=True)
+    expired_lots = fields.One2Many('hirakata.point.lot', 'expiry_entry',
+        "Expired Lots", readonly=True)
     expiry_date = fields.Function(fields.Date("Expiry Date"),
         'get_expiry_date')
 
@@ -258,6 +260,9 @@ class Lot(ModelSQL, ModelView):
     expiry_date = fields.Date("Expiry Date", required=True, readonly=True)
     moves = fields.One2Many('hirakata.point.lot.move', 'lot', "Moves",
         readonly=True)
+    expiry_entry = fields.Many2One('hirakata.point.entry', "Expiry Entry",
+        readonly=True, ondelete='RESTRICT',
+        help="The entry that expired what was left of the lot.")
 
     @classmethod
     def __setup__(cls):
@@ -292,7 +297,12 @@ class Lot(ModelSQL, ModelView):
 
 
 class LotMove(_AppendOnly, ModelSQL, ModelView):
-    "How an entry changed a lot; lets a reversal restore the same lots."
+    """How an entry changed a lot; lets a reversal restore the same lots.
+
+    Expiry is not recorded here but on the lot (Lot.expiry_entry): it
+    always takes all that is left, and at 2,000,000 lots a night a move
+    row for each would be most of the job's cost.
+    """
     __name__ = 'hirakata.point.lot.move'
 
     entry = fields.Many2One('hirakata.point.entry', "Entry", required=True,

@@ -30,7 +30,7 @@ from sql.operators import Concat
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Model
+from trytond.model import Model, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -417,7 +417,7 @@ def _expire_chunk(date, after, size):
     """
     pool = Pool()
     Account = pool.get('hirakata.point.account')
-    account, entry, lot, move = _tables()
+    account, entry, lot, _ = _tables()
     transaction = Transaction()
     cursor = transaction.connection.cursor()
     user = transaction.user
@@ -438,7 +438,8 @@ def _expire_chunk(date, after, size):
         ids = [r[0] for r in cursor]
         if not ids:
             return 0, last
-    chunk = lot.account.in_(ids)
+    in_ = fields.SQL_OPERATORS['in']  # = ANY(array) on PostgreSQL
+    chunk = in_(lot.account, ids)
 
     cursor.execute(*entry.select(Max(entry.id)))
     watermark = cursor.fetchone()[0] or 0
@@ -460,20 +461,14 @@ def _expire_chunk(date, after, size):
                 entry.create_uid, entry.create_date],
             expired))
 
-    new = (entry.id > watermark) & (entry.kind == 'expire') & (
-        entry.account.in_(ids))
-    cursor.execute(*move.insert(
-            [move.entry, move.lot, move.points, move.create_uid,
-                move.create_date],
-            lot.join(entry, condition=entry.account == lot.account).select(
-                entry.id, lot.id, -lot.remaining, Literal(user),
-                CurrentTimestamp(),
-                where=due & chunk & new)))
-    cursor.execute(*account.update([account.balance],
-            [entry.select(account.balance + Coalesce(Sum(entry.points), 0),
-                    where=new & (entry.account == account.id))],
-            where=account.id.in_(ids)))
-    cursor.execute(*lot.update([lot.remaining], [0], where=due & chunk))
+    new = (entry.id > watermark) & (entry.kind == 'expire') & in_(
+        entry.account, ids)
+    # The new entries carry the balance each account now has.
+    cursor.execute(*account.update([account.balance], [entry.balance_after],
+            from_=[entry], where=(entry.account == account.id) & new))
+    cursor.execute(*lot.update([lot.remaining, lot.expiry_entry],
+            [0, entry.id], from_=[entry],
+            where=due & chunk & new & (entry.account == lot.account)))
 
     cursor.execute(*entry.select(Coalesce(-Sum(entry.points), 0),
             Min(entry.id), where=new))

@@ -355,6 +355,11 @@ class HirakataPointsTestCase(ModuleTestCase):
             self.assertEqual(account.balance, ledger_sum(account))
             self.assertEqual(account.balance, lots_sum(account))
         self.assertEqual(Account(expired_pool.id).balance, before + expired)
+        old_lot = Pool().get('hirakata.point.lot').search([
+                ('account', '=', accounts[2].id), ('points', '=', 30)])[0]
+        self.assertEqual(old_lot.remaining, 0)
+        self.assertEqual(old_lot.expiry_entry.kind, 'expire')
+        self.assertEqual(old_lot.expiry_entry.points, -30)
         self.assertEqual(Account.find_unbalanced(), [])
         self.assertEqual(Ledger.expire_due(commit_chunks=False), 0)
 
