@@ -51,9 +51,12 @@ def create_database():
         capture_output=True)
 
 
-def load(holders):
-    "Bulk-load with set-based SQL: the benchmark measures the ledger, not this."
+def load(holders, all_due=False):
+    """Bulk-load with set-based SQL: the benchmark measures the ledger, not
+    this. With all_due, the history is two years older, so every lot is
+    past its expiry date."""
     today = dt.date.today()
+    history_end = today - dt.timedelta(days=800 if all_due else 0)
     statements = [
         """INSERT INTO hirakata_holder (number, name, name_kana, birth_date,
             relation, create_uid, create_date)
@@ -73,7 +76,8 @@ def load(holders):
         """INSERT INTO hirakata_point_entry (account, kind, points,
             balance_after, date, channel, idempotency_key, create_uid,
             create_date)
-        SELECT a.id, 'grant', 10, 10 * g, DATE '%(today)s' - (400 - g * 40 + a.id %% 37),
+        SELECT a.id, 'grant', 10, 10 * g,
+            DATE '%(history_end)s' - (400 - g * 40 + a.id %% 37),
             'terminal', 'bench-' || a.id || '-' || g, 0, now()
         FROM hirakata_point_account a, generate_series(1, 10) g
         WHERE a.kind = 'holder'""",
@@ -88,7 +92,8 @@ def load(holders):
         "VACUUM ANALYZE",
         ]
     for sql in statements:
-        psql(sql % {'h': holders, 'today': today.isoformat()})
+        psql(sql % {'h': holders, 'today': today.isoformat(),
+                'history_end': history_end.isoformat()})
 
 
 def _init():
@@ -255,13 +260,19 @@ def main():
     parser.add_argument('--ops', type=int, default=1000,
         help="transactions per worker and configuration")
     parser.add_argument('--skip-load', action='store_true')
+    parser.add_argument('--expiry-only', action='store_true',
+        help="load every lot past its expiry date and time the expiry only")
     args = parser.parse_args()
     if not args.skip_load:
         t = time.perf_counter()
         create_database()
-        load(args.holders)
+        load(args.holders, all_due=args.expiry_only)
         print("loaded %s holders, %s lots in %.0f s" % (args.holders,
                 args.holders * 10, time.perf_counter() - t), flush=True)
+    if args.expiry_only:
+        print("nightly expiry: %s lots, %s due, %s points expired in %.1f s"
+            % expiry(), flush=True)
+        return
     for workers in (1, 4):
         raw = throughput(_raw_worker, workers, args.ops, args.holders)
         service = throughput(_service_worker, workers, args.ops,

@@ -29,8 +29,6 @@ ENTRY_KINDS = [
     ('adjust', "Adjustment"),
     ('expire', "Expiry"),
     ('expired_in', "Expired Points Received"),
-    ('transfer_out', "Transfer Out"),
-    ('transfer_in', "Transfer In"),
     ('donation', "Donation"),
     ('exchange', "Exchange"),
     ]
@@ -148,7 +146,9 @@ class Account(ModelSQL, ModelView):
 
 
 class _AppendOnly:
-    "Ledger records are written once; a correction is a new record."
+    """Ledger records are written once, by the ledger service; a correction
+    is a new record. (A lot's remaining points change, but only through the
+    service's SQL, never through the ORM.)"""
     __slots__ = ()
 
     @classmethod
@@ -243,7 +243,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
         return '%s #%s' % (self.account.rec_name, self.id)
 
 
-class Lot(ModelSQL, ModelView):
+class Lot(_AppendOnly, ModelSQL, ModelView):
     """Points granted together, spent and expired together.
 
     Redemptions take from the lot expiring first (R6).
@@ -284,16 +284,6 @@ class Lot(ModelSQL, ModelView):
                 Index(t, (t.entry, Index.Range())),
                 })
         cls._order = [('expiry_date', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def write(cls, *args):
-        raise AccessError(gettext('hirakata_points.msg_ledger_append_only'))
-
-    @classmethod
-    def delete(cls, records):
-        if records:
-            raise AccessError(gettext(
-                    'hirakata_points.msg_ledger_append_only'))
 
 
 class LotMove(_AppendOnly, ModelSQL, ModelView):

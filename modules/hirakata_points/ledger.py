@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 # Kinds whose entry put points on lots (a reversal takes them back) and
 # kinds whose entry took points off lots (a reversal puts them back).
-_CREDITS = {'grant', 'adjust', 'transfer_in'}
+_CREDITS = {'grant', 'adjust'}
 _DEBITS = {'redeem', 'adjust', 'donation', 'exchange'}
 # Channels where a person acts and must say why (R5).
 _PERSON_CHANNELS = {'backoffice'}
@@ -117,8 +117,7 @@ class Ledger(Model):
         points from its own lot first.
         """
         _check_reason(reason, required=True)
-        if (entry.kind not in _CREDITS | _DEBITS
-                or entry.kind == 'transfer_in'):
+        if entry.kind not in _CREDITS | _DEBITS:
             raise NotReversible(gettext(
                     'hirakata_points.msg_entry_not_reversible',
                     entry=entry.id))

@@ -39,6 +39,16 @@ def policy(months=None, fixed=None):
     return Policy.create([values])[0]
 
 
+def create_user(login, group):
+    "A user in one of the module's access groups."
+    pool = Pool()
+    User = pool.get('res.user')
+    Data = pool.get('ir.model.data')
+    user, = User.create([{'login': login, 'name': login,
+                'groups': [('add', [Data.get_id('hirakata_points', group)])]}])
+    return user
+
+
 def ledger_sum(account):
     Entry = Pool().get('hirakata.point.entry')
     return sum(e.points for e in Entry.search([('account', '=', account.id)]))
@@ -392,14 +402,9 @@ class HirakataPointsTestCase(ModuleTestCase):
     @with_transaction()
     def test_store_staff_cannot_read_holders_or_ledger(self):
         pool = Pool()
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
-        Data = pool.get('ir.model.data')
         Holder = pool.get('hirakata.holder')
         Entry = pool.get('hirakata.point.entry')
-        group = Group(Data.get_id('hirakata_points', 'group_store_staff'))
-        clerk, = User.create([{'login': 'clerk', 'name': 'Clerk',
-                    'groups': [('add', [group.id])]}])
+        clerk = create_user('clerk', 'group_store_staff')
         create_holder()
         with Transaction().set_user(clerk.id), \
                 Transaction().set_context(_check_access=True):
@@ -411,14 +416,9 @@ class HirakataPointsTestCase(ModuleTestCase):
     @with_transaction()
     def test_auditor_reads_but_cannot_write(self):
         pool = Pool()
-        User = pool.get('res.user')
-        Group = pool.get('res.group')
-        Data = pool.get('ir.model.data')
         Holder = pool.get('hirakata.holder')
         Entry = pool.get('hirakata.point.entry')
-        group = Group(Data.get_id('hirakata_points', 'group_auditor'))
-        auditor, = User.create([{'login': 'auditor', 'name': 'Auditor',
-                    'groups': [('add', [group.id])]}])
+        auditor = create_user('auditor', 'group_auditor')
         holder = create_holder()
         with Transaction().set_user(auditor.id), \
                 Transaction().set_context(_check_access=True):
