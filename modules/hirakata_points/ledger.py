@@ -5,10 +5,13 @@ of grant, redeem, adjust, reverse or expire_due; none writes balances.
 
 How it stays right under concurrency (PostgreSQL runs every transaction at
 REPEATABLE READ):
-- a movement first locks the account row with Model.lock(); Tryton then
-  restarts the transaction with the lock taken before its snapshot, so what
-  follows reads the latest committed balance and lots, and two movements on
-  one account run one after the other;
+- a movement first locks the account row (SELECT … FOR UPDATE NOWAIT), so
+  two movements on one account run one after the other. If another
+  transaction holds the row, or changed it after this transaction's
+  snapshot, PostgreSQL refuses at once and Tryton runs the whole request
+  again (its usual retry of operational errors), with a fresh snapshot.
+  Locking in place rather than through Model.lock() spares the common,
+  uncontended case a restart of the transaction;
 - the idempotency key is looked up after the lock: a replay returns the
   first entry, the same key with another request is refused;
 - the account's balance cannot go below zero (a CHECK constraint backs the
@@ -22,7 +25,7 @@ import hashlib
 import json
 import logging
 
-from sql import Cast, Literal
+from sql import Cast, For, Literal
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
@@ -140,7 +143,7 @@ class Ledger(Model):
             _check_reason(reason, required=kind != 'grant' or not origin)
         digest = _digest(request)
 
-        Account.lock([account])
+        _lock_account(account.id)
         replay = _replay(key, digest)
         if replay:
             return replay
@@ -167,7 +170,7 @@ class Ledger(Model):
             entry_id = _insert_entry(account.id, kind, points, balance, date,
                 channel, origin, reason, key, digest,
                 reversal_of.id if reversal_of else None)
-            _take_lots(entry_id, takes)
+            _change_lots(entry_id, [(l, -take) for l, take in takes])
         _forget(Account, [account.id])
         return Entry(entry_id)
 
@@ -231,13 +234,52 @@ def _cursor():
     return Transaction().connection.cursor()
 
 
+class _Arg:
+    "A named argument of a statement that _run_sql builds only once."
+    __slots__ = ('name',)
+
+    def __init__(self, name):
+        self.name = name
+
+
+_STATEMENTS = {}
+
+
+def _run_sql(name, build, **args):
+    """Execute the statement name with args and return the cursor.
+
+    build(*tables) returns the python-sql query, with _Arg(name) where a
+    value goes. Its SQL text is made once per backend: building queries
+    was a third of the hot path's Python time.
+    """
+    key = (backend.name, name)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = tuple(build(*_tables()))
+    query, params = statement
+    cursor = _cursor()
+    cursor.execute(query, [args[p.name] if isinstance(p, _Arg) else p
+            for p in params])
+    return cursor
+
+
+def _returning():
+    return Transaction().database.has_returning()
+
+
+def _lock_account(account_id):
+    if backend.name != 'postgresql':
+        return  # SQLite: one writer at a time
+    _run_sql('lock', lambda account, *_: account.select(Literal(1),
+            where=account.id == _Arg('id'),
+            for_=For('UPDATE', nowait=True)), id=account_id)
+
+
 def _replay(key, digest):
     Entry = Pool().get('hirakata.point.entry')
-    _, entry, _, _ = _tables()
-    cursor = _cursor()
-    cursor.execute(*entry.select(entry.id, entry.request_digest,
-            where=entry.idempotency_key == key))
-    row = cursor.fetchone()
+    row = _run_sql('replay', lambda _, entry, *__: entry.select(
+            entry.id, entry.request_digest,
+            where=entry.idempotency_key == _Arg('key')), key=key).fetchone()
     if not row:
         return None
     if row[1] != digest:
@@ -248,22 +290,21 @@ def _replay(key, digest):
 
 def _move_balance(account_id, points):
     "Add points (maybe negative) to the balance and return the new balance."
-    account, _, _, _ = _tables()
-    cursor = _cursor()
-    update = account.update([account.balance], [account.balance + points],
-        where=(account.id == account_id)
-        & (account.balance + points >= 0))
-    if Transaction().database.has_returning():
-        update.returning = [account.balance]
-        cursor.execute(*update)
+    def update(account, *_):
+        query = account.update([account.balance],
+            [account.balance + _Arg('points')],
+            where=(account.id == _Arg('id'))
+            & (account.balance + _Arg('points') >= 0))
+        if _returning():
+            query.returning = [account.balance]
+        return query
+    cursor = _run_sql('move_balance', update, id=account_id, points=points)
+    if _returning():
         row = cursor.fetchone()
     else:
-        cursor.execute(*update)
-        row = None
-        if cursor.rowcount:
-            cursor.execute(*account.select(account.balance,
-                    where=account.id == account_id))
-            row = cursor.fetchone()
+        row = cursor.rowcount and _run_sql('balance',
+            lambda account, *_: account.select(account.balance,
+                where=account.id == _Arg('id')), id=account_id).fetchone()
     if not row:
         raise InsufficientPoints(gettext(
                 'hirakata_points.msg_insufficient_points',
@@ -271,31 +312,39 @@ def _move_balance(account_id, points):
     return row[0]
 
 
-def _insert(table, columns, values):
-    transaction = Transaction()
-    cursor = transaction.connection.cursor()
-    if transaction.database.has_returning():
-        cursor.execute(*table.insert(columns, [values],
-                returning=[table.id]))
+def _insert(name, table_index, columns, **args):
+    """Insert one row of args into the table_index-th table; its id.
+
+    columns are the column names, in the order of args' names."""
+    def build(*tables):
+        table = tables[table_index]
+        query = table.insert(
+            [getattr(table, c) for c in columns] + [
+                table.create_uid, table.create_date],
+            [[_Arg(c) for c in columns] + [_Arg('_user'),
+                    CurrentTimestamp()]])
+        if _returning():
+            query.returning = [table.id]
+        return query
+    cursor = _run_sql(name, build, _user=Transaction().user, **args)
+    if _returning():
         return cursor.fetchone()[0]
-    cursor.execute(*table.insert(columns, [values]))
-    return transaction.database.lastid(cursor)
+    return Transaction().database.lastid(cursor)
 
 
 def _insert_entry(account_id, kind, points, balance, date, channel, origin,
         reason, key, digest, reversal_of=None):
-    _, entry, _, _ = _tables()
     if origin is not None and not isinstance(origin, str):
         origin = str(origin)
     try:
-        return _insert(entry,
-            [entry.account, entry.kind, entry.points, entry.balance_after,
-                entry.date, entry.channel, entry.origin, entry.reason,
-                entry.idempotency_key, entry.request_digest,
-                entry.reversal_of, entry.create_uid, entry.create_date],
-            [account_id, kind, points, balance, date, channel, origin,
-                reason, key, digest, reversal_of, Transaction().user,
-                CurrentTimestamp()])
+        return _insert('insert_entry', 1,
+            ['account', 'kind', 'points', 'balance_after', 'date', 'channel',
+                'origin', 'reason', 'idempotency_key', 'request_digest',
+                'reversal_of'],
+            account=account_id, kind=kind, points=points,
+            balance_after=balance, date=date, channel=channel, origin=origin,
+            reason=reason, idempotency_key=key, request_digest=digest,
+            reversal_of=reversal_of)
     except backend.DatabaseIntegrityError:
         # The key was used at the same moment on another account.
         raise IdempotencyConflict(gettext(
@@ -303,19 +352,16 @@ def _insert_entry(account_id, kind, points, balance, date, channel, origin,
 
 
 def _insert_lot(account_id, entry_id, points, date, expiry_date):
-    _, _, lot, _ = _tables()
-    _insert(lot,
-        [lot.account, lot.entry, lot.points, lot.remaining, lot.grant_date,
-            lot.expiry_date, lot.create_uid, lot.create_date],
-        [account_id, entry_id, points, points, date, expiry_date,
-            Transaction().user, CurrentTimestamp()])
+    _insert('insert_lot', 2,
+        ['account', 'entry', 'points', 'remaining', 'grant_date',
+            'expiry_date'],
+        account=account_id, entry=entry_id, points=points, remaining=points,
+        grant_date=date, expiry_date=expiry_date)
 
 
 def _lot_of(entry_id):
-    _, _, lot, _ = _tables()
-    cursor = _cursor()
-    cursor.execute(*lot.select(lot.id, where=lot.entry == entry_id))
-    row = cursor.fetchone()
+    row = _run_sql('lot_of', lambda _, __, lot, ___: lot.select(lot.id,
+            where=lot.entry == _Arg('entry')), entry=entry_id).fetchone()
     return row[0] if row else None
 
 
@@ -325,13 +371,12 @@ def _plan_debit(account_id, points, date, prefer=None):
     Lots past their expiry date are not spent even before the nightly job
     has booked their expiry.
     """
-    _, _, lot, _ = _tables()
-    cursor = _cursor()
-    cursor.execute(*lot.select(lot.id, lot.remaining,
-            where=(lot.account == account_id) & (lot.remaining > 0)
-            & (lot.expiry_date >= date),
-            order_by=[lot.expiry_date.asc, lot.id.asc]))
-    lots = cursor.fetchall()
+    lots = _run_sql('open_lots', lambda _, __, lot, ___: lot.select(
+            lot.id, lot.remaining,
+            where=(lot.account == _Arg('account')) & (lot.remaining > 0)
+            & (lot.expiry_date >= _Arg('date')),
+            order_by=[lot.expiry_date.asc, lot.id.asc]),
+        account=account_id, date=date).fetchall()
     if prefer:
         lots.sort(key=lambda l: l[0] != prefer)
     available = sum(r for _, r in lots)
@@ -349,34 +394,22 @@ def _plan_debit(account_id, points, date, prefer=None):
     return takes
 
 
-def _take_lots(entry_id, takes):
-    _, _, lot, move = _tables()
-    cursor = _cursor()
-    for lot_id, take in takes:
-        cursor.execute(*lot.update([lot.remaining], [lot.remaining - take],
-                where=lot.id == lot_id))
-    _insert_moves(move, [(entry_id, lot_id, -take) for lot_id, take in takes])
+def _change_lots(entry_id, changes):
+    "Add points to lots and record each change as a lot move of entry_id."
+    for lot_id, points in changes:
+        _run_sql('change_lot', lambda _, __, lot, ___: lot.update(
+                [lot.remaining], [lot.remaining + _Arg('points')],
+                where=lot.id == _Arg('id')), id=lot_id, points=points)
+        _insert('insert_move', 3, ['entry', 'lot', 'points'],
+            entry=entry_id, lot=lot_id, points=points)
 
 
 def _restore_lots(reversed_id, entry_id):
-    _, _, lot, move = _tables()
-    cursor = _cursor()
-    cursor.execute(*move.select(move.lot, move.points,
-            where=move.entry == reversed_id))
-    moves = cursor.fetchall()
-    for lot_id, points in moves:
-        cursor.execute(*lot.update([lot.remaining], [lot.remaining - points],
-                where=lot.id == lot_id))
-    _insert_moves(move, [(entry_id, lot_id, -p) for lot_id, p in moves])
-
-
-def _insert_moves(move, rows):
-    user = Transaction().user
-    cursor = _cursor()
-    cursor.execute(*move.insert(
-            [move.entry, move.lot, move.points, move.create_uid,
-                move.create_date],
-            [[e, l, p, user, CurrentTimestamp()] for e, l, p in rows]))
+    "Give back to each lot what the reversed entry took from it."
+    moves = _run_sql('moves_of', lambda _, __, ___, move: move.select(
+            move.lot, move.points, where=move.entry == _Arg('entry')),
+        entry=reversed_id).fetchall()
+    _change_lots(entry_id, [(lot_id, -points) for lot_id, points in moves])
 
 
 def _forget(Model, ids):
