@@ -85,7 +85,7 @@ def main():
     failed = len(result.failures) + len(result.errors) + len(
         result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    passed = max(0, result.testsRun - failed - skipped)
     print("%s passed, %s failed, %s skipped" % (passed, failed, skipped))
     if failed or not passed:
         sys.exit(1)

@@ -1,55 +1,56 @@
 """The errors of the point system.
 
-Each carries a stable code so that APIs can answer with it; the message is
-the Japanese text of message.xml.
+Each carries a stable error_code so that APIs can answer with it (trytond
+already uses `code` on its exceptions); the message is the Japanese text of
+message.xml.
 """
 from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
 class PointError(UserError):
-    code = 'point_error'
+    error_code = 'point_error'
 
 
 class InvalidPoints(PointError):
-    code = 'invalid_points'
+    error_code = 'invalid_points'
 
 
 class InsufficientPoints(PointError):
-    code = 'insufficient_points'
+    error_code = 'insufficient_points'
 
 
 class IdempotencyConflict(PointError):
-    code = 'idempotency_conflict'
+    error_code = 'idempotency_conflict'
 
 
 class NotReversible(PointError):
-    code = 'not_reversible'
+    error_code = 'not_reversible'
 
 
 class ReasonRequired(PointError):
-    code = 'reason_required'
+    error_code = 'reason_required'
 
 
 class ExpiryPolicyError(PointError):
-    code = 'expiry_policy'
+    error_code = 'expiry_policy'
 
 
 class CardError(PointError):
-    code = 'card_error'
+    error_code = 'card_error'
 
 
 class UnknownCard(CardError):
-    code = 'unknown_card'
+    error_code = 'unknown_card'
 
 
 class CardBlocked(CardError):
-    code = 'card_blocked'
+    error_code = 'card_blocked'
 
 
 class CardIdentifierError(ValidationError):
-    code = 'invalid_identifier'
+    error_code = 'invalid_identifier'
 
 
 class HolderValidationError(ValidationError):
-    code = 'invalid_holder'
+    error_code = 'invalid_holder'

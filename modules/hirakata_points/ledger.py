@@ -5,13 +5,15 @@ of grant, redeem, adjust, reverse or expire_due; none writes balances.
 
 How it stays right under concurrency (PostgreSQL runs every transaction at
 REPEATABLE READ):
-- a movement first locks the account row (SELECT … FOR UPDATE NOWAIT), so
-  two movements on one account run one after the other. If another
-  transaction holds the row, or changed it after this transaction's
-  snapshot, PostgreSQL refuses at once and Tryton runs the whole request
-  again (its usual retry of operational errors), with a fresh snapshot.
-  Locking in place rather than through Model.lock() spares the common,
-  uncontended case a restart of the transaction;
+- a movement first locks the account row (SELECT … FOR UPDATE), so two
+  movements on one account run one after the other: the second waits in
+  PostgreSQL until the first commits. As the row then changed after the
+  second's snapshot, PostgreSQL refuses it ("could not serialize") and the
+  whole request runs again at once with a fresh snapshot (Tryton's retry
+  of operational errors, or the terminal API's own). Waiting in the
+  database rather than failing at once (NOWAIT) queues a busy card's
+  requests instead of spinning; locking in place rather than through
+  Model.lock() spares the common, uncontended case a restart;
 - the idempotency key is looked up after the lock: a replay returns the
   first entry, the same key with another request is refused;
 - the account's balance cannot go below zero (a CHECK constraint backs the
@@ -57,11 +59,12 @@ class Ledger(Model):
 
     @classmethod
     def grant(cls, account, points, *, key, channel, origin=None,
-            reason=None, policy=None, date=None):
+            reason=None, policy=None, date=None, request=None):
         """Add points to account on a new lot and return the entry.
 
         The lot's expiry date comes from policy, else from the policy the
-        city set for channel.
+        city set for channel. request holds what else the channel was asked
+        (e.g. a purchase amount): a replayed key must ask for it again.
         """
         pool = Pool()
         Configuration = pool.get('hirakata.point.configuration')
@@ -72,21 +75,22 @@ class Ledger(Model):
         else:
             expiry_date = policy.expiry_date(date)
         request = _request('grant', account, points, channel, origin, reason,
-            policy=policy.id if policy else None, date=date)
+            policy=policy.id if policy else None, date=date, request=request)
         return cls._book(account, 'grant', points, key, request,
             channel=channel, origin=origin, reason=reason, date=date,
             expiry_date=expiry_date)
 
     @classmethod
     def redeem(cls, account, points, *, key, channel, origin=None,
-            reason=None, kind='redeem'):
+            reason=None, kind='redeem', request=None):
         """Take points from account, earliest-expiring first.
 
         kind names the use: 'redeem' at a store, 'donation', 'exchange'.
         """
         assert kind in _DEBITS - {'adjust'}
         _check_points(points)
-        request = _request(kind, account, points, channel, origin, reason)
+        request = _request(kind, account, points, channel, origin, reason,
+            request=request)
         return cls._book(account, kind, -points, key, request,
             channel=channel, origin=origin, reason=reason)
 
@@ -131,6 +135,15 @@ class Ledger(Model):
             reversal_of=entry)
 
     @classmethod
+    def _entry_columns(cls, origin):
+        """Columns other modules add to an entry, from its origin.
+
+        E.g. the store module records the store and terminal of an entry
+        booked at a terminal.
+        """
+        return {}
+
+    @classmethod
     def _book(cls, account, kind, points, key, request, *, channel,
             origin=None, reason=None, date=None, expiry_date=None,
             reversal_of=None):
@@ -152,16 +165,18 @@ class Ledger(Model):
                     'hirakata_points.msg_entry_already_reversed'))
 
         date = date or dt.date.today()
+        extra = cls._entry_columns(origin)
         if points > 0 and reversal_of is None:
             balance = _move_balance(account.id, points)
             entry_id = _insert_entry(account.id, kind, points, balance, date,
-                channel, origin, reason, key, digest)
+                channel, origin, reason, key, digest, extra=extra)
             _insert_lot(account.id, entry_id, points, date, expiry_date)
         elif points > 0:
             # Reversal of a debit: the same lots get their points back.
             balance = _move_balance(account.id, points)
             entry_id = _insert_entry(account.id, kind, points, balance, date,
-                channel, origin, reason, key, digest, reversal_of.id)
+                channel, origin, reason, key, digest, reversal_of.id,
+                extra=extra)
             _restore_lots(reversal_of.id, entry_id)
         else:
             prefer = _lot_of(reversal_of.id) if reversal_of else None
@@ -169,7 +184,7 @@ class Ledger(Model):
             balance = _move_balance(account.id, points)
             entry_id = _insert_entry(account.id, kind, points, balance, date,
                 channel, origin, reason, key, digest,
-                reversal_of.id if reversal_of else None)
+                reversal_of.id if reversal_of else None, extra=extra)
             _change_lots(entry_id, [(l, -take) for l, take in takes])
         _forget(Account, [account.id])
         return Entry(entry_id)
@@ -272,7 +287,7 @@ def _lock_account(account_id):
         return  # SQLite: one writer at a time
     _run_sql('lock', lambda account, *_: account.select(Literal(1),
             where=account.id == _Arg('id'),
-            for_=For('UPDATE', nowait=True)), id=account_id)
+            for_=For('UPDATE')), id=account_id)
 
 
 def _replay(key, digest):
@@ -333,18 +348,19 @@ def _insert(name, table_index, columns, **args):
 
 
 def _insert_entry(account_id, kind, points, balance, date, channel, origin,
-        reason, key, digest, reversal_of=None):
+        reason, key, digest, reversal_of=None, extra=None):
     if origin is not None and not isinstance(origin, str):
         origin = str(origin)
+    extra = extra or {}
     try:
-        return _insert('insert_entry', 1,
+        return _insert('insert_entry:' + ','.join(sorted(extra)), 1,
             ['account', 'kind', 'points', 'balance_after', 'date', 'channel',
                 'origin', 'reason', 'idempotency_key', 'request_digest',
-                'reversal_of'],
+                'reversal_of'] + sorted(extra),
             account=account_id, kind=kind, points=points,
             balance_after=balance, date=date, channel=channel, origin=origin,
             reason=reason, idempotency_key=key, request_digest=digest,
-            reversal_of=reversal_of)
+            reversal_of=reversal_of, **extra)
     except backend.DatabaseIntegrityError:
         # The key was used at the same moment on another account.
         raise IdempotencyConflict(gettext(

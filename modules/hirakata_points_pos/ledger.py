@@ -1,0 +1,34 @@
+"""Ledger entries name the store and terminal that booked them."""
+from trytond.model import Index, fields
+from trytond.pool import PoolMeta
+
+
+class Entry(metaclass=PoolMeta):
+    __name__ = 'hirakata.point.entry'
+
+    store = fields.Many2One('hirakata.store', "Store", readonly=True,
+        ondelete='RESTRICT')
+    terminal = fields.Many2One('hirakata.terminal', "Terminal",
+        readonly=True, ondelete='RESTRICT')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.store, Index.Range()),
+                (t.date, Index.Range()), where=t.store != None))  # noqa: E711
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + ['hirakata.terminal']
+
+
+class Ledger(metaclass=PoolMeta):
+    __name__ = 'hirakata.point.ledger'
+
+    @classmethod
+    def _entry_columns(cls, origin):
+        columns = super()._entry_columns(origin)
+        if getattr(origin, '__name__', None) == 'hirakata.terminal':
+            columns.update(store=origin.store.id, terminal=origin.id)
+        return columns

@@ -1,0 +1,322 @@
+"""The terminal API over HTTP: /<db>/hirakata/api/v1/… (docs/openapi.yaml).
+
+Handlers are thin: authenticate the terminal, limit the rate, parse and
+validate the JSON, call api.py in a transaction, shape the answer. Every
+error is JSON with a stable code and a Japanese message, never a trace.
+"""
+import datetime as dt
+import json
+import logging
+import random
+import re
+import time
+from functools import wraps
+
+from trytond import backend
+from trytond.config import config
+from trytond.exceptions import UserError
+from trytond.protocols.wrappers import Response, with_pool
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+from . import api
+from .ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+PREFIX = '/<database_name>/hirakata/api/v1'
+MAX_BODY = 16 * 1024
+KEY = re.compile(r'^[A-Za-z0-9._:\-]{8,100}$')
+# Contention on one card (R8): the ledger waits for the card's account in
+# the database, then PostgreSQL has the request run again with a fresh
+# snapshot; a busy card's requests queue this way for up to this long.
+BUSY_SECONDS = config.getfloat('hirakata_pos', 'busy_seconds', default=10)
+
+LOOKUPS = RateLimiter(config.getint(
+        'hirakata_pos', 'lookups_per_minute', default=60), 60)
+LOOKUPS_BY_ADDRESS = RateLimiter(config.getint(
+        'hirakata_pos', 'lookups_per_minute_by_address', default=120), 60)
+WRITES = RateLimiter(config.getint(
+        'hirakata_pos', 'writes_per_minute', default=120), 60)
+ACTIVATIONS_BY_ADDRESS = RateLimiter(config.getint(
+        'hirakata_pos', 'activations_per_hour_by_address', default=20), 3600)
+
+
+def _json(data, status=200):
+    return Response(json.dumps(data, ensure_ascii=False), status=status,
+        content_type='application/json; charset=utf-8',
+        headers={'Cache-Control': 'no-store'})
+
+
+def _error(error):
+    return _json({'error': {'code': error.code, 'message': error.message}},
+        error.status)
+
+
+def _in_transaction(pool, request, func, readonly=False):
+    """Run func in a transaction, in Japanese, again when the account was
+    busy; an ApiError or a UserError rolls everything back."""
+    context = {'language': 'ja', '_request': request.context}
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            with Transaction().start(pool.database_name, 0,
+                    readonly=readonly, context=context):
+                return func()
+        except backend.DatabaseOperationalError:
+            if readonly or time.monotonic() > deadline:
+                break
+            time.sleep(random.uniform(0, 0.001))
+    with Transaction().start(pool.database_name, 0, context=context):
+        raise api.ApiError('busy')
+
+
+def endpoint(func=None, *, write=False, lookup=False, authenticate=True):
+    "Decorate an API handler: errors, size, terminal, rate limits."
+    if func is None:
+        return lambda f: endpoint(f, write=write, lookup=lookup,
+            authenticate=authenticate)
+
+    @wraps(func)
+    def wrapper(request, pool, *args, **kwargs):
+        try:
+            if pool.get('hirakata.terminal', type='model') is None:
+                raise LookupError
+        except (KeyError, LookupError):
+            return Response(status=404)
+        try:
+            if (request.content_length or 0) > MAX_BODY:
+                raise _translated(pool, request, 'too_large')
+            terminal = None
+            if authenticate:
+                terminal = _terminal(pool, request)
+                limiter = WRITES if write else LOOKUPS
+                if not limiter.allow(terminal):
+                    raise _translated(pool, request, 'rate_limited')
+            if lookup and not LOOKUPS_BY_ADDRESS.allow(request.remote_addr):
+                raise _translated(pool, request, 'rate_limited')
+            return func(request, pool, terminal, *args, **kwargs)
+        except api.ApiError as error:
+            return _error(error)
+        except UserError as error:
+            return _json({'error': {
+                        'code': getattr(error, 'error_code', 'invalid'),
+                        'message': error.message}}, 400)
+        except Exception:
+            logger.exception("terminal API error")
+            return _error(_translated(pool, request, 'internal'))
+    return wrapper
+
+
+def _translated(pool, request, code, **variables):
+    "An ApiError built in a transaction, for its Japanese message."
+    with Transaction().start(pool.database_name, 0, readonly=True,
+            context={'language': 'ja'}):
+        return api.ApiError(code, **variables)
+
+
+def _terminal(pool, request):
+    "The active terminal whose credential the request carries (R18)."
+    scheme, _, credential = request.headers.get(
+        'Authorization', '').partition(' ')
+
+    def find():
+        Terminal = pool.get('hirakata.terminal')
+        terminal = Terminal.authenticate(
+            credential.strip() if scheme.lower() == 'bearer' else None)
+        if terminal is None:
+            raise api.ApiError('unauthorized')
+        return terminal.id
+    terminal_id = _in_transaction(pool, request, find, readonly=True)
+    return terminal_id
+
+
+def _body(pool, request):
+    try:
+        data = json.loads(request.get_data(as_text=True) or 'null')
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise _translated(pool, request, 'malformed')
+    return data
+
+
+def _card(data):
+    card = data.get('card')
+    if (not isinstance(card, dict)
+            or not isinstance(card.get('technology'), str)
+            or not isinstance(card.get('identifier'), str)
+            or len(card['identifier']) > 64):
+        raise api.ApiError('malformed')
+    return {'technology': card['technology'],
+        'identifier': card['identifier']}
+
+
+def _positive_int(data, name, code, maximum):
+    value = data.get(name)
+    if (not isinstance(value, int) or isinstance(value, bool)
+            or not 0 < value <= maximum):
+        raise api.ApiError(code)
+    return value
+
+
+def _key(request):
+    key = request.headers.get('Idempotency-Key', '')
+    if not KEY.match(key):
+        raise api.ApiError('key_required')
+    return key
+
+
+def _with_terminal(pool, terminal_id, func):
+    "Call func(terminal) with the terminal read in this transaction."
+    Terminal = pool.get('hirakata.terminal')
+    terminal = Terminal(terminal_id)
+    result = func(terminal)
+    terminal.touch()
+    return result
+
+
+@app.route(PREFIX + '/terminal/activate', methods={'POST'})
+@with_pool
+@endpoint(authenticate=False)
+def activate(request, pool, _):
+    "A new device exchanges its one-time code for its credential."
+    if not ACTIVATIONS_BY_ADDRESS.allow(request.remote_addr):
+        raise _translated(pool, request, 'rate_limited')
+    data = _body(pool, request)
+    code = data.get('code')
+
+    def run():
+        if not isinstance(code, str) or not code.isdigit():
+            raise api.ApiError('activation_invalid')
+        Terminal = pool.get('hirakata.terminal')
+        try:
+            terminal, credential = Terminal.activate(code)
+        except UserError:
+            raise api.ApiError('activation_invalid')
+        return {'terminal': {'id': terminal.id, 'name': terminal.name},
+            'store': {'code': terminal.store.code,
+                'name': terminal.store.name},
+            'credential': credential}
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/terminal', methods={'GET'})
+@with_pool
+@endpoint
+def whoami(request, pool, terminal_id):
+    "The terminal and its store: the app's first call after a start."
+    def run():
+        def describe(terminal):
+            store = terminal.store
+            return {'terminal': {'id': terminal.id, 'name': terminal.name},
+                'store': {'code': store.code, 'name': store.name,
+                    'state': store.state, 'grants': store.grants,
+                    'redeems': store.redeems,
+                    'yen_per_point': store.yen_per_point,
+                    'campaigns': [c.label for c in store.active_campaigns(
+                            dt.date.today())]}}
+        return _with_terminal(pool, terminal_id, describe)
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/cards/lookup', methods={'POST'})
+@with_pool
+@endpoint(lookup=True)
+def lookup(request, pool, terminal_id):
+    "Masked name, balance and what expires soon (R4, R15)."
+    data = _body(pool, request)
+
+    def run():
+        card = _card(data)
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.card_summary(api.find_card(card)))
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/grants', methods={'POST'})
+@with_pool
+@endpoint(write=True)
+def grant(request, pool, terminal_id):
+    data = _body(pool, request)
+
+    def run():
+        key = _key(request)
+        card = _card(data)
+        amount = _positive_int(data, 'amount', 'invalid_amount', 10_000_000)
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.grant(t, card, amount, key))
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/redemptions', methods={'POST'})
+@with_pool
+@endpoint(write=True)
+def redeem(request, pool, terminal_id):
+    data = _body(pool, request)
+
+    def run():
+        key = _key(request)
+        card = _card(data)
+        points = _positive_int(data, 'points', 'invalid_points', 10_000_000)
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.redeem(t, card, points, key))
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/transactions/<int:transaction_id>/cancel',
+    methods={'POST'})
+@with_pool
+@endpoint(write=True)
+def cancel(request, pool, terminal_id, transaction_id):
+    data = _body(pool, request)
+
+    def run():
+        key = _key(request)
+        reason = data.get('reason')
+        if not isinstance(reason, str) or not reason.strip():
+            raise api.ApiError('reason_required')
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.cancel(t, transaction_id, reason.strip()[:500],
+                key))
+    return _json(_in_transaction(pool, request, run))
+
+
+def _date(request):
+    value = request.args.get('date')
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.replace('/', '-'))
+    except ValueError:
+        raise api.ApiError('malformed')
+
+
+@app.route(PREFIX + '/totals', methods={'GET'})
+@with_pool
+@endpoint
+def totals(request, pool, terminal_id):
+    "The store's totals for a day (default today)."
+    def run():
+        date = _date(request) or dt.date.today()
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.totals(t, date))
+    return _json(_in_transaction(pool, request, run))
+
+
+@app.route(PREFIX + '/transactions', methods={'GET'})
+@with_pool
+@endpoint
+def transactions(request, pool, terminal_id):
+    "The store's transactions, newest first, a page at a time."
+    def run():
+        date = _date(request)
+        try:
+            page = int(request.args.get('page', 1))
+        except ValueError:
+            raise api.ApiError('malformed')
+        if not 1 <= page <= 10_000:
+            raise api.ApiError('malformed')
+        return _with_terminal(pool, terminal_id,
+            lambda t: api.transactions(t, date, page))
+    return _json(_in_transaction(pool, request, run))

@@ -1,0 +1,343 @@
+"""The terminal API, endpoint by endpoint and role by role (R15, R18, R22)."""
+import datetime as dt
+import json
+import threading
+import unittest
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from trytond import backend
+from trytond.modules.hirakata_points_pos import routes
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.transaction import Transaction
+
+FELICA = '0102030405060708'
+BLOCKED = '0102030405060709'
+POOR = '01020304050607AA'
+OTHER = '01020304050607BB'
+
+
+def make_store(name, **values):
+    pool = Pool()
+    Store = pool.get('hirakata.store')
+    Category = pool.get('hirakata.store.category')
+    category, = Category.search([], limit=1) or Category.create(
+        [{'name': "飲食"}])
+    store, = Store.create([dict(name=name, category=category.id,
+                address="枚方市大垣内町", **values)])
+    Store.approve([store])
+    Store.activate([store])
+    return store
+
+
+def make_terminal(store, name="レジ1"):
+    Terminal = Pool().get('hirakata.terminal')
+    terminal, = Terminal.create([{'name': name, 'store': store.id}])
+    return terminal
+
+
+def make_holder(name, kana, idm, points=0, birth=dt.date(1980, 1, 1)):
+    pool = Pool()
+    Holder = pool.get('hirakata.holder')
+    Card = pool.get('hirakata.card')
+    Ledger = pool.get('hirakata.point.ledger')
+    holder, = Holder.create([{'name': name, 'name_kana': kana,
+                'birth_date': birth, 'phone': '072-000-0000',
+                'address': "枚方市新町1丁目"}])
+    card, = Card.create([{'holder': holder.id, 'technology': 'felica',
+                'identifier': idm}])
+    if points:
+        Ledger.grant(holder.account, points, key=uuid.uuid4().hex,
+            channel='backoffice', reason="初期ポイント")
+    return card
+
+
+class TerminalApiTestCase(RouteTestCase):
+    "The terminal API"
+    module = 'hirakata_points_pos'
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        Terminal = pool.get('hirakata.terminal')
+        Campaign = pool.get('hirakata.store.campaign')
+        Lang = pool.get('ir.lang')
+        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        today = dt.date.today()
+        cls.store = make_store("ひらかた商店", yen_per_point=100)
+        Campaign.create([{'store': cls.store.id, 'name': "ダブルポイント",
+                    'kind': 'multiplier', 'multiplier': 2,
+                    'start_date': today, 'end_date': today, 'min_age': 65}])
+        other = make_store("くずは書店", yen_per_point=200)
+        no_redeem = make_store("牧野薬局", redeems=False)
+        terminals = {
+            'main': make_terminal(cls.store),
+            'other': make_terminal(other),
+            'no_redeem': make_terminal(no_redeem),
+            'revoked': make_terminal(cls.store, "紛失端末"),
+            'to_revoke': make_terminal(cls.store, "盗難端末"),
+            }
+        cls.credentials = {}
+        for name, terminal in terminals.items():
+            _, cls.credentials[name] = Terminal.activate(
+                terminal.activation_code)
+        Terminal.revoke([terminals['revoked']])
+        cls.pending_code = make_terminal(cls.store, "新端末").activation_code
+        cls.terminal_ids = {n: t.id for n, t in terminals.items()}
+        make_holder("山田 太郎", "ヤマダ タロウ", FELICA, points=500,
+            birth=dt.date(1950, 5, 5))
+        blocked = make_holder("田中 花子", "タナカ ハナコ", BLOCKED, points=50)
+        pool.get('hirakata.card').block([blocked])
+        make_holder("鈴木 一郎", "スズキ イチロウ", POOR, points=10)
+        make_holder("佐藤 幸子", "サトウ サチコ", OTHER, points=1000)
+
+    def setUp(self):
+        super().setUp()
+        for limiter in [routes.LOOKUPS, routes.LOOKUPS_BY_ADDRESS,
+                routes.WRITES, routes.ACTIVATIONS_BY_ADDRESS]:
+            limiter.reset()
+
+    def call(self, method, path, body=None, terminal='main', key=None,
+            raw=None):
+        headers = {}
+        if terminal:
+            headers['Authorization'] = 'Bearer %s' % (
+                self.credentials.get(terminal, terminal))
+        if key:
+            headers['Idempotency-Key'] = key
+        data = raw if raw is not None else (
+            json.dumps(body) if body is not None else None)
+        response = self.client().open(
+            '/%s/hirakata/api/v1%s' % (DB_NAME, path), method=method,
+            data=data, headers=headers, content_type='application/json')
+        return response.status_code, json.loads(response.data)
+
+    def card(self, idm=FELICA):
+        return {'technology': 'felica', 'identifier': idm}
+
+    def grant(self, amount, idm=FELICA, key=None, terminal='main'):
+        return self.call('POST', '/grants',
+            {'card': self.card(idm), 'amount': amount},
+            key=key or uuid.uuid4().hex, terminal=terminal)
+
+    def redeem(self, points, idm=FELICA, key=None, terminal='main'):
+        return self.call('POST', '/redemptions',
+            {'card': self.card(idm), 'points': points},
+            key=key or uuid.uuid4().hex, terminal=terminal)
+
+    def balance(self, idm=FELICA):
+        return self.call('POST', '/cards/lookup',
+            {'card': self.card(idm)})[1]['balance']
+
+    def assertError(self, answer, status, code):
+        "A JSON error with its stable code and a Japanese message."
+        self.assertEqual(answer[0], status, answer)
+        self.assertEqual(answer[1]['error']['code'], code)
+        self.assertRegex(answer[1]['error']['message'],
+            '[\u3040-\u30ff\u4e00-\u9fff]')
+
+    def test_activation_code_gives_a_credential_once(self):
+        status, data = self.call('POST', '/terminal/activate',
+            {'code': self.pending_code}, terminal=None)
+        self.assertEqual(status, 200)
+        self.assertEqual(self.call('GET', '/terminal',
+                terminal=data['credential'])[0], 200)
+        self.assertError(self.call('POST', '/terminal/activate',
+                {'code': self.pending_code}, terminal=None),
+            401, 'activation_invalid')
+
+    def test_unknown_credential_refused(self):
+        self.assertError(self.call('GET', '/terminal', terminal='guess'),
+            401, 'unauthorized')
+        self.assertError(self.call('GET', '/terminal', terminal=None),
+            401, 'unauthorized')
+
+    def test_revoked_terminal_refused_on_its_next_request(self):
+        self.assertError(self.call('POST', '/cards/lookup',
+                {'card': self.card()}, terminal='revoked'),
+            401, 'unauthorized')
+
+    def test_revoking_takes_effect_at_once(self):
+        self.assertEqual(self.call('GET', '/terminal',
+                terminal='to_revoke')[0], 200)
+        with Transaction().start(DB_NAME, 1) as transaction:
+            Terminal = Pool().get('hirakata.terminal')
+            Terminal.revoke([Terminal(self.terminal_ids['to_revoke'])])
+            transaction.commit()
+        self.assertError(self.call('GET', '/terminal', terminal='to_revoke'),
+            401, 'unauthorized')
+
+    def test_lookup_shows_masked_name_and_balance_only(self):
+        status, data = self.call('POST', '/cards/lookup',
+            {'card': {'technology': 'felica',
+                    'identifier': '01:02:03:04:05:06:07:08'}})
+        self.assertEqual(status, 200)
+        self.assertEqual(data['holder'], {'name': "ヤマダ ●●"})
+        self.assertGreaterEqual(data['balance'], 0)
+        text = json.dumps(data, ensure_ascii=False)
+        for personal in ["山田", "太郎", "タロウ", "072", "新町", "1950"]:
+            self.assertNotIn(personal, text)
+
+    def test_lookup_errors(self):
+        self.assertError(self.call('POST', '/cards/lookup',
+                {'card': self.card('0A0B0C0D0E0F0000')}), 404, 'unknown_card')
+        self.assertError(self.call('POST', '/cards/lookup',
+                {'card': self.card('12345')}), 400, 'invalid_identifier')
+        self.assertError(self.call('POST', '/cards/lookup',
+                {'card': self.card(BLOCKED)}), 409, 'card_blocked')
+        self.assertError(self.call('POST', '/cards/lookup', raw='{nope'),
+            400, 'malformed')
+        self.assertError(self.call('POST', '/cards/lookup', {'card': 5}),
+            400, 'malformed')
+
+    def test_grant_uses_store_rate_and_campaign(self):
+        before = self.balance()
+        status, data = self.grant(1250)
+        self.assertEqual(status, 200, data)
+        # 1,250 yen at 100 yen a point, doubled for a holder aged 65+.
+        self.assertEqual(data['points'], 24)
+        self.assertEqual(data['campaigns'], ["ダブルポイント (×2)"])
+        self.assertEqual(data['balance'], before + 24)
+        status, data = self.grant(1250, idm=OTHER)
+        self.assertEqual(data['points'], 12)
+        self.assertEqual(data['campaigns'], [])
+
+    def test_grant_too_small_for_a_point(self):
+        self.assertError(self.grant(99, idm=OTHER), 400, 'no_points')
+
+    def test_replayed_key_returns_first_answer_and_moves_once(self):
+        key = uuid.uuid4().hex
+        first = self.grant(1000, idm=OTHER, key=key)
+        before = self.balance(OTHER)
+        again = self.grant(1000, idm=OTHER, key=key)
+        self.assertEqual(first, again)
+        self.assertEqual(self.balance(OTHER), before)
+
+    def test_same_key_other_body_conflicts(self):
+        key = uuid.uuid4().hex
+        self.assertEqual(self.grant(1000, idm=OTHER, key=key)[0], 200)
+        self.assertError(self.grant(2000, idm=OTHER, key=key),
+            409, 'idempotency_conflict')
+
+    def test_keys_belong_to_their_terminal(self):
+        key = uuid.uuid4().hex
+        self.assertEqual(self.grant(1000, idm=OTHER, key=key)[0], 200)
+        status, data = self.grant(1000, idm=OTHER, key=key,
+            terminal='other')
+        self.assertEqual(status, 200)
+        self.assertEqual(data['points'], 5)
+
+    def test_missing_key_refused(self):
+        self.assertError(self.call('POST', '/grants',
+                {'card': self.card(), 'amount': 100}), 400, 'key_required')
+
+    def test_redeem_more_than_balance_refused(self):
+        self.assertError(self.redeem(11, idm=POOR), 409,
+            'insufficient_points')
+        self.assertEqual(self.balance(POOR), 10)
+
+    def test_redeem_bad_points_refused(self):
+        for points in [0, -1, 1.5, "10", True]:
+            self.assertError(self.redeem(points), 400, 'invalid_points')
+
+    def test_store_not_accepting_points_refused(self):
+        self.assertError(self.redeem(1, terminal='no_redeem'), 403,
+            'store_cannot_redeem')
+
+    def test_cancel_own_redemption_restores_points(self):
+        before = self.balance(OTHER)
+        status, data = self.redeem(30, idm=OTHER)
+        self.assertEqual(data['balance'], before - 30)
+        status, data = self.call('POST',
+            '/transactions/%s/cancel' % data['id'],
+            {'reason': "金額の打ち間違い"}, key=uuid.uuid4().hex)
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['kind'], 'reversal')
+        self.assertEqual(self.balance(OTHER), before)
+
+    def test_cancel_needs_a_reason_and_happens_once(self):
+        _, data = self.redeem(5, idm=OTHER)
+        path = '/transactions/%s/cancel' % data['id']
+        self.assertError(self.call('POST', path, {'reason': ' '},
+                key=uuid.uuid4().hex), 400, 'reason_required')
+        self.assertEqual(self.call('POST', path, {'reason': "誤り"},
+                key=uuid.uuid4().hex)[0], 200)
+        self.assertError(self.call('POST', path, {'reason': "誤り"},
+                key=uuid.uuid4().hex), 409, 'not_cancellable')
+
+    def test_other_store_cannot_cancel_or_see_transactions(self):
+        _, data = self.redeem(5, idm=OTHER)
+        self.assertError(self.call('POST',
+                '/transactions/%s/cancel' % data['id'], {'reason': "誤り"},
+                key=uuid.uuid4().hex, terminal='other'), 403, 'other_store')
+        status, listing = self.call('GET', '/transactions',
+            terminal='other')
+        self.assertEqual(status, 200)
+        self.assertNotIn(data['id'],
+            [t['id'] for t in listing['transactions']])
+        self.assertError(self.call('POST', '/transactions/999999/cancel',
+                {'reason': "誤り"}, key=uuid.uuid4().hex),
+            404, 'unknown_transaction')
+
+    def test_totals_count_the_days_transactions(self):
+        _, before = self.call('GET', '/totals')
+        self.grant(500, idm=OTHER)
+        _, redemption = self.redeem(3, idm=OTHER)
+        self.call('POST', '/transactions/%s/cancel' % redemption['id'],
+            {'reason': "誤り"}, key=uuid.uuid4().hex)
+        _, after = self.call('GET', '/totals')
+        self.assertEqual(after['grants']['count'],
+            before['grants']['count'] + 1)
+        self.assertEqual(after['grants']['points'],
+            before['grants']['points'] + 5)
+        self.assertEqual(after['redemptions']['points'],
+            before['redemptions']['points'] + 3)
+        self.assertEqual(after['cancellations']['count'],
+            before['cancellations']['count'] + 1)
+
+    def test_transactions_are_paged_and_show_no_balance(self):
+        self.grant(500, idm=OTHER)
+        status, data = self.call('GET', '/transactions?page=1')
+        self.assertEqual(status, 200)
+        self.assertTrue(data['transactions'])
+        self.assertNotIn('balance', data['transactions'][0])
+        self.assertError(self.call('GET', '/transactions?page=0'),
+            400, 'malformed')
+
+    def test_huge_body_refused(self):
+        self.assertError(self.call('POST', '/cards/lookup',
+                raw=json.dumps({'card': self.card(), 'x': 'a' * 20000})),
+            413, 'too_large')
+
+    def test_lookups_rate_limited(self):
+        limit = routes.LOOKUPS.limit
+        for _ in range(limit):
+            self.assertEqual(self.call('POST', '/cards/lookup',
+                    {'card': self.card()})[0], 200)
+        self.assertError(self.call('POST', '/cards/lookup',
+                {'card': self.card()}), 429, 'rate_limited')
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "concurrent writers need PostgreSQL")
+    def test_parallel_redemptions_on_one_card_get_definite_answers(self):
+        routes.WRITES.limit, limit = 1000, routes.WRITES.limit
+        self.addCleanup(setattr, routes.WRITES, 'limit', limit)
+        with Transaction().start(DB_NAME, 1) as transaction:
+            make_holder("並行 試験", "ヘイコウ シケン", '0F0E0D0C0B0A0908',
+                points=100)
+            transaction.commit()
+        barrier = threading.Barrier(50)
+
+        def one(_):
+            barrier.wait(timeout=30)
+            return self.redeem(3, idm='0F0E0D0C0B0A0908')
+        with ThreadPoolExecutor(50) as executor:
+            answers = list(executor.map(one, range(50)))
+        statuses = sorted(status for status, _ in answers)
+        self.assertEqual(set(statuses), {200, 409}, answers)
+        self.assertEqual(statuses.count(200), 33)
+        self.assertEqual(self.balance('0F0E0D0C0B0A0908'), 1)
+
+
+del RouteTestCase
