@@ -19,6 +19,14 @@ ROLES = [
     ('accountant', "経理 担当", ['group_accountant']),
     ('auditor', "監査 担当", ['group_auditor']),
     ]
+STORES = [
+    # name, category, yen per point, benefit
+    ("ひらかた青果店", "食料品", 100, "カード提示で野菜1品10%引き"),
+    ("くずは書店", "書籍・文具", 200, "カード提示でしおりをプレゼント"),
+    ("牧野薬局", "医薬品・日用品", 100, ""),
+    ("津田カフェ", "飲食", 100, "カード提示でコーヒー50円引き"),
+    ("香里ヶ丘クリーニング", "サービス", 100, ""),
+    ]
 DISTRICTS = ["枚方", "枚方第二", "香里", "開成", "樟葉", "樟葉南", "蹉跎",
     "殿山第一", "牧野", "津田", "菅原", "長尾", "山之上", "桜丘", "中宮"]
 FAMILY = [("山田", "ヤマダ"), ("田中", "タナカ"), ("佐藤", "サトウ"),
@@ -66,6 +74,7 @@ def load(holders_count):
     twelve_months, = Policy.search([('kind', '=', 'months'),
             ('months', '=', 12)])
     today = dt.date.today()
+    terminals = load_stores(districts, today)
 
     for i in range(holders_count):
         family, family_kana = random.choice(FAMILY)
@@ -89,22 +98,65 @@ def load(holders_count):
                     'identifier': identifier}])
         account = holder.account
         for _ in range(random.randint(1, 6)):
+            channel = random.choice(['terminal', 'venue'])
             Ledger.grant(account, random.choice([10, 20, 50, 100, 300]),
-                key=uuid.uuid4().hex,
-                channel=random.choice(['terminal', 'venue']),
+                key=uuid.uuid4().hex, channel=channel,
+                origin=random.choice(terminals)
+                if channel == 'terminal' else None,
                 policy=twelve_months,
                 date=today - dt.timedelta(days=random.randint(0, 420)))
         available = account.__class__(account.id).available
         if available and random.random() < 0.6:
             redemption = Ledger.redeem(account,
                 random.randint(1, available), key=uuid.uuid4().hex,
-                channel='terminal')
+                channel='terminal', origin=random.choice(terminals))
             if random.random() < 0.1:
                 Ledger.reverse(redemption, key=uuid.uuid4().hex,
                     channel='backoffice', reason="レジでの入力誤り")
         if random.random() < 0.03:
             card.reissue_to('felica', hex_id(8), 'lost')
     return Ledger.expire_due(commit_chunks=False)
+
+
+def load_stores(districts, today):
+    "Active stores, one campaign, a terminal each (activation code printed)."
+    from trytond.pool import Pool
+    pool = Pool()
+    Category = pool.get('hirakata.store.category')
+    Store = pool.get('hirakata.store')
+    Campaign = pool.get('hirakata.store.campaign')
+    Terminal = pool.get('hirakata.terminal')
+    User = pool.get('res.user')
+    Data = pool.get('ir.model.data')
+    Lang = pool.get('ir.lang')
+    ja, = Lang.search([('code', '=', 'ja')])
+    categories = {}
+    stores = []
+    for name, category, rate, benefit in STORES:
+        if category not in categories:
+            categories[category], = Category.create([{'name': category}])
+        stores.extend(Store.create([{
+                        'name': name, 'category': categories[category].id,
+                        'district': random.choice(districts).id,
+                        'address': "大阪府枚方市", 'opening_hours': "10:00-19:00",
+                        'yen_per_point': rate, 'benefit': benefit or None,
+                        }]))
+    Store.approve(stores)
+    Store.activate(stores)
+    Campaign.create([{'store': stores[0].id, 'name': "シニア応援ダブルポイント",
+                'kind': 'multiplier', 'multiplier': 2, 'min_age': 65,
+                'start_date': today, 'end_date': today + dt.timedelta(days=30)}])
+    User.create([{'login': 'store', 'name': "青果店 スタッフ",
+                'password': 'store-demo', 'language': ja.id,
+                'hirakata_store': stores[0].id,
+                'groups': [('add', [Data.get_id('hirakata_points',
+                                'group_store_staff')])]}])
+    terminals = Terminal.create([{'name': "レジ1", 'store': s.id}
+            for s in stores])
+    for terminal in terminals:
+        print("terminal activation code: %s  (%s %s)" % (
+                terminal.activation_code, terminal.store.name, terminal.name))
+    return terminals
 
 
 def main():

@@ -211,10 +211,10 @@ def whoami(request, pool, terminal_id):
             store = terminal.store
             return {'terminal': {'id': terminal.id, 'name': terminal.name},
                 'store': {'code': store.code, 'name': store.name,
-                    'state': store.state, 'grants': store.grants,
-                    'redeems': store.redeems,
+                    'state': store.state, 'grants': bool(store.grants),
+                    'redeems': bool(store.redeems),
                     'yen_per_point': store.yen_per_point,
-                    'campaigns': [c.label for c in store.active_campaigns(
+                    'campaigns': [c.label for c in store.running_campaigns(
                             dt.date.today())]}}
         return _with_terminal(pool, terminal_id, describe)
     return _json(_in_transaction(pool, request, run))

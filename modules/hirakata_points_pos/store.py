@@ -189,12 +189,17 @@ class Store(Workflow, ModelSQL, ModelView):
     def close(cls, stores):
         pass
 
-    def active_campaigns(self, date, holder=None):
-        "The campaigns that apply to a purchase on date by holder."
+    def running_campaigns(self, date):
+        "The campaigns running on date, whoever the holder."
         weekday = WEEKDAYS[date.weekday()]
         return [c for c in self.campaigns
             if c.active and c.start_date <= date <= c.end_date
-            and getattr(c, weekday) and c.applies_to(holder, date)]
+            and getattr(c, weekday)]
+
+    def active_campaigns(self, date, holder=None):
+        "The campaigns that apply to a purchase on date by holder."
+        return [c for c in self.running_campaigns(date)
+            if c.applies_to(holder, date)]
 
     def points_for(self, amount, date, holder=None):
         """Points for a purchase of amount yen, and the campaigns applied.
@@ -288,10 +293,13 @@ class Campaign(DeactivableMixin, ModelSQL, ModelView):
 
     @property
     def label(self):
-        "How the clerk sees the campaign."
-        if self.kind == 'multiplier':
-            return '%s (×%s)' % (self.name, self.multiplier)
-        return '%s (+%s)' % (self.name, self.bonus_points)
+        "How the clerk sees the campaign: 「ダブルポイント (×2・65歳以上)」."
+        terms = ['×%s' % self.multiplier if self.kind == 'multiplier'
+            else '+%s' % self.bonus_points]
+        if self.min_age:
+            terms.append(gettext('hirakata_points_pos.msg_campaign_min_age',
+                    age=self.min_age))
+        return '%s (%s)' % (self.name, '・'.join(terms))
 
 
 class User(metaclass=PoolMeta):

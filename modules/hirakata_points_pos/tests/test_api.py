@@ -147,6 +147,15 @@ class TerminalApiTestCase(RouteTestCase):
                 {'code': self.pending_code}, terminal=None),
             401, 'activation_invalid')
 
+    def test_terminal_shows_store_rate_and_campaigns(self):
+        status, data = self.call('GET', '/terminal')
+        self.assertEqual(status, 200)
+        self.assertEqual(data['store']['name'], "ひらかた商店")
+        self.assertIs(data['store']['redeems'], True)
+        self.assertEqual(data['store']['yen_per_point'], 100)
+        self.assertEqual(data['store']['campaigns'],
+            ["ダブルポイント (×2・65歳以上)"])
+
     def test_unknown_credential_refused(self):
         self.assertError(self.call('GET', '/terminal', terminal='guess'),
             401, 'unauthorized')
@@ -197,7 +206,7 @@ class TerminalApiTestCase(RouteTestCase):
         self.assertEqual(status, 200, data)
         # 1,250 yen at 100 yen a point, doubled for a holder aged 65+.
         self.assertEqual(data['points'], 24)
-        self.assertEqual(data['campaigns'], ["ダブルポイント (×2)"])
+        self.assertEqual(data['campaigns'], ["ダブルポイント (×2・65歳以上)"])
         self.assertEqual(data['balance'], before + 24)
         status, data = self.grant(1250, idm=OTHER)
         self.assertEqual(data['points'], 12)

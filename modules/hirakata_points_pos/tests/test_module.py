@@ -1,9 +1,151 @@
-from trytond.tests.test_tryton import ModuleTestCase
+import datetime as dt
+import os
+import re
+import unittest
+
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.hirakata_points_pos import api, routes
+from trytond.modules.hirakata_points_pos.tests.test_api import (
+    make_holder, make_store, make_terminal)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+OPENAPI = os.path.join(os.path.dirname(__file__), '..', 'docs',
+    'openapi.yaml')
+
+
+def store_user(store, group='group_store_staff'):
+    pool = Pool()
+    User = pool.get('res.user')
+    Data = pool.get('ir.model.data')
+    user, = User.create([{'login': 'staff%s' % store.id, 'name': store.name,
+                'hirakata_store': store.id,
+                'groups': [('add', [Data.get_id('hirakata_points', group)])],
+                }])
+    return user
+
+
+class OpenApiTestCase(unittest.TestCase):
+    "The OpenAPI file describes what the routes do."
+
+    def test_every_route_is_documented(self):
+        with open(OPENAPI) as f:
+            spec = f.read()
+        paths = {r.rule for r in routes.app.url_map.iter_rules()
+            if '/hirakata/api/v1' in r.rule}
+        self.assertTrue(paths)
+        for path in paths:
+            documented = re.sub(r'<int:(\w+)>', r'{id}',
+                path.split('/hirakata/api/v1')[1])
+            self.assertIn('  %s:' % documented, spec)
+
+    def test_every_error_code_is_documented(self):
+        with open(OPENAPI) as f:
+            spec = f.read()
+        for code in api.ERRORS:
+            if code not in {'not_found', 'method_not_allowed'}:
+                self.assertRegex(spec, r'\b%s\b' % code)
 
 
 class HirakataPointsPosTestCase(ModuleTestCase):
     "Stores and terminals"
     module = 'hirakata_points_pos'
+
+    @with_transaction()
+    def test_points_for_purchase_rounds_down_and_combines_campaigns(self):
+        pool = Pool()
+        Campaign = pool.get('hirakata.store.campaign')
+        store = make_store("テスト商店", yen_per_point=100)
+        today = dt.date.today()
+        Campaign.create([
+                {'store': store.id, 'name': "2倍", 'kind': 'multiplier',
+                    'multiplier': 2, 'start_date': today, 'end_date': today},
+                {'store': store.id, 'name': "3倍", 'kind': 'multiplier',
+                    'multiplier': 3, 'start_date': today, 'end_date': today},
+                {'store': store.id, 'name': "来店", 'kind': 'bonus',
+                    'bonus_points': 5, 'start_date': today,
+                    'end_date': today},
+                {'store': store.id, 'name': "終了", 'kind': 'bonus',
+                    'bonus_points': 50,
+                    'start_date': today - dt.timedelta(days=9),
+                    'end_date': today - dt.timedelta(days=1)},
+                ])
+        points, applied = store.points_for(1299, today)
+        self.assertEqual(points, 12 * 3 + 5)
+        self.assertEqual(sorted(c.name for c in applied), ["3倍", "来店"])
+
+    @with_transaction()
+    def test_store_rate_within_city_bounds(self):
+        with self.assertRaises(ValidationError):
+            make_store("高還元商店", yen_per_point=10)
+
+    @with_transaction()
+    def test_approval_by_city_then_activation(self):
+        pool = Pool()
+        Store = pool.get('hirakata.store')
+        Category = pool.get('hirakata.store.category')
+        category, = Category.create([{'name': "小売"}])
+        store, = Store.create([{'name': "新規店", 'category': category.id,
+                    'address': "枚方市"}])
+        self.assertEqual(store.state, 'applied')
+        self.assertTrue(store.code.startswith('S'))
+        Store.approve([store])
+        self.assertEqual(store.state, 'approved')
+        self.assertTrue(store.approved_at)
+        Store.activate([store])
+        self.assertEqual(store.state, 'active')
+
+    @with_transaction()
+    def test_store_staff_see_only_their_store(self):
+        pool = Pool()
+        Store = pool.get('hirakata.store')
+        Terminal = pool.get('hirakata.terminal')
+        mine, other = make_store("自店"), make_store("他店")
+        make_terminal(mine), make_terminal(other)
+        user = store_user(mine)
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Store.search([]), [mine])
+            self.assertEqual([t.store for t in Terminal.search([])], [mine])
+            with self.assertRaises(AccessError):
+                Store.read([other.id], ['name'])
+            with self.assertRaises(AccessError):
+                Store.write([Store(mine.id)], {'yen_per_point': 50})
+
+    @with_transaction()
+    def test_store_staff_cannot_read_holders(self):
+        Holder = Pool().get('hirakata.holder')
+        store = make_store("自店")
+        make_holder("山田 太郎", "ヤマダ タロウ", '0102030405060708')
+        user = store_user(store)
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                Holder.search([])
+
+    @with_transaction()
+    def test_entry_booked_at_terminal_names_store_and_terminal(self):
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        store = make_store("自店")
+        terminal = make_terminal(store)
+        card = make_holder("山田 太郎", "ヤマダ タロウ", '0102030405060708')
+        entry = Ledger.grant(card.account, 10, key='k', channel='terminal',
+            origin=terminal)
+        self.assertEqual(entry.store, store)
+        self.assertEqual(entry.terminal, terminal)
+        self.assertEqual(entry.origin, terminal)
+
+    @with_transaction()
+    def test_expired_activation_code_refused(self):
+        Terminal = Pool().get('hirakata.terminal')
+        terminal = make_terminal(make_store("自店"))
+        Terminal.write([terminal], {
+                'activation_expires': dt.datetime.now()
+                - dt.timedelta(minutes=1)})
+        with self.assertRaises(AccessError):
+            Terminal.activate(terminal.activation_code)
 
 
 del ModuleTestCase
