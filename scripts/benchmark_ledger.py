@@ -35,7 +35,7 @@ def psql(sql, db=DB):
         conn.execute(sql)
 
 
-def create_database():
+def create_database(modules=('hirakata_points',)):
     psql('DROP DATABASE IF EXISTS %s' % DB, db='postgres')
     psql('CREATE DATABASE %s' % DB, db='postgres')
     env = dict(os.environ, TRYTOND_DATABASE__URI=URI,
@@ -46,7 +46,7 @@ def create_database():
     admin = os.path.join(BIN, 'trytond-admin')
     subprocess.run([admin, '-d', DB, '--all', '--email', 'a@example.jp'],
         env=env, check=True, capture_output=True)
-    subprocess.run([admin, '-d', DB, '-u', 'hirakata_points',
+    subprocess.run([admin, '-d', DB, '-u', *modules,
             '--activate-dependencies'], env=env, check=True,
         capture_output=True)
 
@@ -164,16 +164,23 @@ RAW_REDEEM = [
     "SELECT id, remaining FROM hirakata_point_lot WHERE account = %(a)s "
     "AND remaining > 0 AND expiry_date >= CURRENT_DATE "
     "ORDER BY expiry_date, id",
-    "UPDATE hirakata_point_account SET balance = balance - 5 "
-    "WHERE id = %(a)s AND balance - 5 >= 0 RETURNING balance",
+    "UPDATE hirakata_point_account SET balance = balance - %(p)s "
+    "WHERE id = %(a)s AND balance - %(p)s >= 0 RETURNING balance",
     "INSERT INTO hirakata_point_entry (account, kind, points, balance_after, "
     "date, channel, idempotency_key, create_uid, create_date) VALUES "
-    "(%(a)s, 'redeem', -5, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
+    "(%(a)s, 'redeem', -%(p)s, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
     "RETURNING id",
-    "UPDATE hirakata_point_lot SET remaining = remaining - 5 WHERE id = %(l)s",
+    "UPDATE hirakata_point_lot SET remaining = remaining - %(p)s "
+    "WHERE id = %(l)s",
     "INSERT INTO hirakata_point_lot_move (entry, lot, points, create_uid, "
-    "create_date) VALUES (%(e)s, %(l)s, -5, 0, now())",
+    "create_date) VALUES (%(e)s, %(l)s, -%(p)s, 0, now())",
     ]
+
+
+def raw_redeem_lot(lots, points):
+    "The lot the raw-SQL redemption takes from, or None (not enough)."
+    return next((lot for lot, remaining in lots if remaining >= points),
+        None)
 
 
 def _raw_worker(args):
@@ -186,7 +193,8 @@ def _raw_worker(args):
     start = time.perf_counter()
     done = 0
     while done < ops:
-        params = {'a': rng.randint(3, accounts + 2), 'k': uuid.uuid4().hex}
+        params = {'a': rng.randint(3, accounts + 2), 'k': uuid.uuid4().hex,
+            'p': 5}
         try:
             with conn.transaction():
                 cur = conn.cursor()
@@ -194,10 +202,9 @@ def _raw_worker(args):
                 for sql in (RAW_GRANT if grant else RAW_REDEEM):
                     cur.execute(sql, params)
                     if sql.startswith('SELECT id, remaining'):
-                        lots = cur.fetchall()
-                        if sum(r for _, r in lots) < 5:
+                        params['l'] = raw_redeem_lot(cur.fetchall(), 5)
+                        if params['l'] is None:
                             break
-                        params['l'] = lots[0][0]
                     elif 'RETURNING id' in sql:
                         params['e'] = cur.fetchone()[0]
             done += 1
