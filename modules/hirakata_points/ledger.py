@@ -39,9 +39,11 @@ from trytond.model import Model, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from . import statement
 from .exceptions import (
     IdempotencyConflict, InsufficientPoints, InvalidPoints, NotReversible,
     ReasonRequired)
+from .statement import Arg
 
 logger = logging.getLogger(__name__)
 
@@ -249,33 +251,10 @@ def _cursor():
     return Transaction().connection.cursor()
 
 
-class _Arg:
-    "A named argument of a statement that _run_sql builds only once."
-    __slots__ = ('name',)
-
-    def __init__(self, name):
-        self.name = name
-
-
-_STATEMENTS = {}
-
-
-def _run_sql(name, build, **args):
-    """Execute the statement name with args and return the cursor.
-
-    build(*tables) returns the python-sql query, with _Arg(name) where a
-    value goes. Its SQL text is made once per backend: building queries
-    was a third of the hot path's Python time.
-    """
-    key = (backend.name, name)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = tuple(build(*_tables()))
-    query, params = statement
-    cursor = _cursor()
-    cursor.execute(query, [args[p.name] if isinstance(p, _Arg) else p
-            for p in params])
-    return cursor
+def _run_sql(name, build, /, **args):
+    "Run a statement of the ledger, built once (statement.run)."
+    return statement.run('hirakata.point.ledger:' + name,
+        lambda: build(*_tables()), **args)
 
 
 def _returning():
@@ -286,7 +265,7 @@ def _lock_account(account_id):
     if backend.name != 'postgresql':
         return  # SQLite: one writer at a time
     _run_sql('lock', lambda account, *_: account.select(Literal(1),
-            where=account.id == _Arg('id'),
+            where=account.id == Arg('id'),
             for_=For('UPDATE')), id=account_id)
 
 
@@ -294,7 +273,7 @@ def _replay(key, digest):
     Entry = Pool().get('hirakata.point.entry')
     row = _run_sql('replay', lambda _, entry, *__: entry.select(
             entry.id, entry.request_digest,
-            where=entry.idempotency_key == _Arg('key')), key=key).fetchone()
+            where=entry.idempotency_key == Arg('key')), key=key).fetchone()
     if not row:
         return None
     if row[1] != digest:
@@ -307,9 +286,9 @@ def _move_balance(account_id, points):
     "Add points (maybe negative) to the balance and return the new balance."
     def update(account, *_):
         query = account.update([account.balance],
-            [account.balance + _Arg('points')],
-            where=(account.id == _Arg('id'))
-            & (account.balance + _Arg('points') >= 0))
+            [account.balance + Arg('points')],
+            where=(account.id == Arg('id'))
+            & (account.balance + Arg('points') >= 0))
         if _returning():
             query.returning = [account.balance]
         return query
@@ -319,7 +298,7 @@ def _move_balance(account_id, points):
     else:
         row = cursor.rowcount and _run_sql('balance',
             lambda account, *_: account.select(account.balance,
-                where=account.id == _Arg('id')), id=account_id).fetchone()
+                where=account.id == Arg('id')), id=account_id).fetchone()
     if not row:
         raise InsufficientPoints(gettext(
                 'hirakata_points.msg_insufficient_points',
@@ -336,7 +315,7 @@ def _insert(name, table_index, columns, **args):
         query = table.insert(
             [getattr(table, c) for c in columns] + [
                 table.create_uid, table.create_date],
-            [[_Arg(c) for c in columns] + [_Arg('_user'),
+            [[Arg(c) for c in columns] + [Arg('_user'),
                     CurrentTimestamp()]])
         if _returning():
             query.returning = [table.id]
@@ -377,7 +356,7 @@ def _insert_lot(account_id, entry_id, points, date, expiry_date):
 
 def _lot_of(entry_id):
     row = _run_sql('lot_of', lambda _, __, lot, ___: lot.select(lot.id,
-            where=lot.entry == _Arg('entry')), entry=entry_id).fetchone()
+            where=lot.entry == Arg('entry')), entry=entry_id).fetchone()
     return row[0] if row else None
 
 
@@ -389,8 +368,8 @@ def _plan_debit(account_id, points, date, prefer=None):
     """
     lots = _run_sql('open_lots', lambda _, __, lot, ___: lot.select(
             lot.id, lot.remaining,
-            where=(lot.account == _Arg('account')) & (lot.remaining > 0)
-            & (lot.expiry_date >= _Arg('date')),
+            where=(lot.account == Arg('account')) & (lot.remaining > 0)
+            & (lot.expiry_date >= Arg('date')),
             order_by=[lot.expiry_date.asc, lot.id.asc]),
         account=account_id, date=date).fetchall()
     if prefer:
@@ -414,8 +393,8 @@ def _change_lots(entry_id, changes):
     "Add points to lots and record each change as a lot move of entry_id."
     for lot_id, points in changes:
         _run_sql('change_lot', lambda _, __, lot, ___: lot.update(
-                [lot.remaining], [lot.remaining + _Arg('points')],
-                where=lot.id == _Arg('id')), id=lot_id, points=points)
+                [lot.remaining], [lot.remaining + Arg('points')],
+                where=lot.id == Arg('id')), id=lot_id, points=points)
         _insert('insert_move', 3, ['entry', 'lot', 'points'],
             entry=entry_id, lot=lot_id, points=points)
 
@@ -423,7 +402,7 @@ def _change_lots(entry_id, changes):
 def _restore_lots(reversed_id, entry_id):
     "Give back to each lot what the reversed entry took from it."
     moves = _run_sql('moves_of', lambda _, __, ___, move: move.select(
-            move.lot, move.points, where=move.entry == _Arg('entry')),
+            move.lot, move.points, where=move.entry == Arg('entry')),
         entry=reversed_id).fetchall()
     _change_lots(entry_id, [(lot_id, -points) for lot_id, points in moves])
 

@@ -10,9 +10,13 @@ from sql.aggregate import Count, Sum
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
+from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.exceptions import PointError
+from trytond.modules.hirakata_points.statement import Arg
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+
+from .store import campaign_label, compute_points
 
 EXPIRY_SOON_DAYS = 60
 PAGE_SIZE = 50
@@ -92,25 +96,27 @@ def mask_name(kana):
 
 
 def find_card(card):
-    "The active card for {'technology', 'identifier'}, or an ApiError."
+    "The FoundCard for {'technology', 'identifier'}, or an ApiError."
     Card = Pool().get('hirakata.card')
     try:
-        return Card.lookup(card['technology'], card['identifier'])
+        return Card.find(card['technology'], card['identifier'])
     except UserError as error:
         raise from_point_error(error) or error
 
 
 def card_summary(card):
     "What a clerk may see of a card's holder (R4): no contact, no birth date."
-    pool = Pool()
-    Lot = pool.get('hirakata.point.lot')
-    lot = Lot.__table__()
+    Lot = Pool().get('hirakata.point.lot')
     today = dt.date.today()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*lot.select(lot.expiry_date, Sum(lot.remaining),
-            where=(lot.account == card.account.id) & (lot.remaining > 0)
-            & (lot.expiry_date >= today),
-            group_by=[lot.expiry_date], order_by=[lot.expiry_date.asc]))
+
+    def query():
+        lot = Lot.__table__()
+        return lot.select(lot.expiry_date, Sum(lot.remaining),
+            where=(lot.account == Arg('account')) & (lot.remaining > 0)
+            & (lot.expiry_date >= Arg('today')),
+            group_by=[lot.expiry_date], order_by=[lot.expiry_date.asc])
+    cursor = statement.run('hirakata.pos:open_lots', query,
+        account=card.account, today=today)
     balance, expiring, expiring_dates = 0, 0, []
     soon = today + dt.timedelta(days=EXPIRY_SOON_DAYS)
     for expiry_date, points in cursor:
@@ -120,23 +126,35 @@ def card_summary(card):
             expiring_dates.append({'date': expiry_date.strftime('%Y/%m/%d'),
                     'points': int(points)})
     return {
-        'card': {'technology': card.technology, 'state': card.state},
-        'holder': {'name': mask_name(card.holder.name_kana)},
+        'card': {'state': 'active'},
+        'holder': {'name': mask_name(card.name_kana)},
         'balance': balance,
         'expiring_soon': {'days': EXPIRY_SOON_DAYS, 'points': expiring,
             'by_date': expiring_dates},
         }
 
 
+def describe(terminal):
+    "The terminal, its store, its rate and the campaigns running today."
+    Store = Pool().get('hirakata.store')
+    campaigns = Store.campaigns_on(terminal.store, dt.date.today())
+    return {
+        'terminal': {'id': terminal.id, 'name': terminal.name},
+        'store': {'code': terminal.store_code, 'name': terminal.store_name,
+            'state': terminal.store_state, 'grants': bool(terminal.grants),
+            'redeems': bool(terminal.redeems),
+            'yen_per_point': terminal.yen_per_point,
+            'campaigns': [campaign_label(c) for c in campaigns]},
+        }
+
+
 def _check_store(terminal, action):
-    store = terminal.store
-    if store.state != 'active':
+    if terminal.store_state != 'active':
         raise ApiError('store_inactive')
-    if action == 'grant' and not store.grants:
+    if action == 'grant' and not terminal.grants:
         raise ApiError('store_cannot_grant')
-    if action == 'redeem' and not store.redeems:
+    if action == 'redeem' and not terminal.redeems:
         raise ApiError('store_cannot_redeem')
-    return store
 
 
 def _ledger_key(terminal, key):
@@ -144,18 +162,47 @@ def _ledger_key(terminal, key):
     return 'terminal:%s:%s' % (terminal.id, key)
 
 
-def _transaction(entry, balance=True):
-    "A ledger entry as the store sees it; balance only to the card's holder."
-    result = {
-        'id': entry.id,
-        'kind': entry.kind,
-        'points': abs(entry.points),
-        'date': entry.date.strftime('%Y/%m/%d'),
-        'created_at': entry.create_date.strftime('%Y/%m/%d %H:%M:%S'),
-        'cancels': entry.reversal_of.id if entry.reversal_of else None,
-        }
-    if balance:
-        result['balance'] = entry.balance_after
+def _origin(terminal):
+    "The terminal as a record, its store known without reading it."
+    return Pool().get('hirakata.terminal')(terminal.id, store=terminal.store)
+
+
+def _entries_query(where, offset=None, limit=None):
+    entry = Pool().get('hirakata.point.entry').__table__()
+    return entry.select(entry.id, entry.kind, entry.points,
+        entry.balance_after, entry.date, entry.create_date,
+        entry.reversal_of, entry.store,
+        where=where(entry), order_by=[entry.id.desc],
+        offset=offset, limit=limit)
+
+
+def _as_seen_by_store(rows):
+    "Entries as the store sees them."
+    return [{
+            'id': id_,
+            'kind': kind,
+            'points': abs(points),
+            'balance': balance,
+            'date': date.strftime('%Y/%m/%d'),
+            'created_at': created.strftime('%Y/%m/%d %H:%M:%S'),
+            'cancels': reversal_of,
+            'store': store,
+            } for id_, kind, points, balance, date, created, reversal_of, store
+        in rows]
+
+
+def _entry(entry_id):
+    "The entry entry_id as the store sees it, or None."
+    found = _as_seen_by_store(statement.run('hirakata.pos:entry',
+            lambda: _entries_query(lambda e: e.id == Arg('id')),
+            id=entry_id))
+    return found[0] if found else None
+
+
+def _answer(entry_id):
+    "The answer to the call that booked entry_id (with the new balance)."
+    result = _entry(entry_id)
+    del result['store']
     return result
 
 
@@ -171,33 +218,40 @@ def _booked(call):
 
 def grant(terminal, card, amount, key):
     "Points for a purchase of amount yen at the store's rate and campaigns."
-    Ledger = Pool().get('hirakata.point.ledger')
-    store = _check_store(terminal, 'grant')
+    pool = Pool()
+    Ledger = pool.get('hirakata.point.ledger')
+    Account = pool.get('hirakata.point.account')
+    Store = pool.get('hirakata.store')
+    _check_store(terminal, 'grant')
     card = find_card(card)
-    points, campaigns = store.points_for(amount, dt.date.today(), card.holder)
+    today = dt.date.today()
+    points, campaigns = compute_points(amount, terminal.yen_per_point,
+        Store.campaigns_on(terminal.store, today), card.birth_date, today)
     if points < 1:
-        raise ApiError('no_points', yen=store.yen_per_point)
-    entry = _booked(lambda: Ledger.grant(card.account, points,
+        raise ApiError('no_points', yen=terminal.yen_per_point)
+    entry = _booked(lambda: Ledger.grant(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
-            origin=terminal, request={'amount': amount}))
-    result = _transaction(entry)
+            origin=_origin(terminal), request={'amount': amount}))
+    result = _answer(entry.id)
     result.update({
             'amount': amount,
-            'rate': {'yen_per_point': store.yen_per_point},
-            'campaigns': [c.label for c in campaigns],
+            'rate': {'yen_per_point': terminal.yen_per_point},
+            'campaigns': [campaign_label(c) for c in campaigns],
             })
     return result
 
 
 def redeem(terminal, card, points, key):
     "Points used as payment (≤ the available balance)."
-    Ledger = Pool().get('hirakata.point.ledger')
+    pool = Pool()
+    Ledger = pool.get('hirakata.point.ledger')
+    Account = pool.get('hirakata.point.account')
     _check_store(terminal, 'redeem')
     card = find_card(card)
-    entry = _booked(lambda: Ledger.redeem(card.account, points,
+    entry = _booked(lambda: Ledger.redeem(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
-            origin=terminal))
-    return _transaction(entry)
+            origin=_origin(terminal)))
+    return _answer(entry.id)
 
 
 def cancel(terminal, transaction_id, reason, key):
@@ -206,21 +260,21 @@ def cancel(terminal, transaction_id, reason, key):
     Ledger = pool.get('hirakata.point.ledger')
     Entry = pool.get('hirakata.point.entry')
     Configuration = pool.get('hirakata.point.configuration')
-    entries = Entry.search([('id', '=', transaction_id)])
-    if not entries:
+    entry = _entry(transaction_id)
+    if not entry:
         raise ApiError('unknown_transaction')
-    entry, = entries
-    if entry.store != terminal.store:
+    if entry['store'] != terminal.store:
         raise ApiError('other_store')
-    if entry.kind not in {'grant', 'redeem'}:
+    if entry['kind'] not in {'grant', 'redeem'}:
         raise ApiError('not_cancellable')
     window = Configuration(1).cancel_window_days
-    if entry.date < dt.date.today() - dt.timedelta(days=window):
+    if (dt.datetime.strptime(entry['date'], '%Y/%m/%d').date()
+            < dt.date.today() - dt.timedelta(days=window)):
         raise ApiError('cancel_window_passed')
-    reversal = _booked(lambda: Ledger.reverse(entry,
+    reversal = _booked(lambda: Ledger.reverse(Entry(transaction_id),
             key=_ledger_key(terminal, key), channel='terminal',
-            origin=terminal, reason=reason))
-    return _transaction(reversal)
+            origin=_origin(terminal), reason=reason))
+    return _answer(reversal.id)
 
 
 def totals(terminal, date):
@@ -230,7 +284,7 @@ def totals(terminal, date):
     cursor = Transaction().connection.cursor()
     cursor.execute(*entry.select(entry.kind, Count(entry.id),
             Sum(entry.points),
-            where=(entry.store == terminal.store.id) & (entry.date == date),
+            where=(entry.store == terminal.store) & (entry.date == date),
             group_by=[entry.kind]))
     result = {kind: {'count': 0, 'points': 0}
         for kind in ['grant', 'redeem', 'reversal']}
@@ -245,16 +299,20 @@ def totals(terminal, date):
 
 
 def transactions(terminal, date, page):
-    "The store's transactions, newest first, PAGE_SIZE a page."
-    Entry = Pool().get('hirakata.point.entry')
-    domain = [('store', '=', terminal.store.id)]
-    if date:
-        domain.append(('date', '=', date))
-    entries = Entry.search(domain, offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE + 1, order=[('id', 'DESC')])
+    "The store's transactions, newest first, PAGE_SIZE a page, no balances."
+    def where(entry):
+        clause = entry.store == terminal.store
+        if date:
+            clause &= entry.date == date
+        return clause
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*_entries_query(where, offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE + 1))
+    entries = _as_seen_by_store(cursor)
+    for entry in entries:
+        del entry['balance'], entry['store']
     return {
         'page': page,
         'has_more': len(entries) > PAGE_SIZE,
-        'transactions': [_transaction(e, balance=False)
-            for e in entries[:PAGE_SIZE]],
+        'transactions': entries[:PAGE_SIZE],
         }

@@ -71,31 +71,29 @@ def _in_transaction(pool, request, func, readonly=False):
         raise api.ApiError('busy')
 
 
-def endpoint(func=None, *, write=False, lookup=False, authenticate=True):
-    "Decorate an API handler: errors, size, terminal, rate limits."
+def endpoint(func=None, *, write=False, lookup=False):
+    "Decorate an API handler: errors as JSON, size and rate limits."
     if func is None:
-        return lambda f: endpoint(f, write=write, lookup=lookup,
-            authenticate=authenticate)
+        return lambda f: endpoint(f, write=write, lookup=lookup)
 
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
         try:
-            if pool.get('hirakata.terminal', type='model') is None:
-                raise LookupError
-        except (KeyError, LookupError):
-            return Response(status=404)
+            pool.get('hirakata.terminal')
+        except KeyError:
+            return Response(status=404)  # module not activated here
         try:
             if (request.content_length or 0) > MAX_BODY:
-                raise _translated(pool, request, 'too_large')
-            terminal = None
-            if authenticate:
-                terminal = _terminal(pool, request)
-                limiter = WRITES if write else LOOKUPS
-                if not limiter.allow(terminal):
-                    raise _translated(pool, request, 'rate_limited')
+                raise _translated(pool, 'too_large')
+            # Counted by credential before it is checked, so guessing
+            # credentials is limited too.
+            credential = request.headers.get('Authorization', '')
+            limiter = WRITES if write else LOOKUPS
+            if not limiter.allow(credential):
+                raise _translated(pool, 'rate_limited')
             if lookup and not LOOKUPS_BY_ADDRESS.allow(request.remote_addr):
-                raise _translated(pool, request, 'rate_limited')
-            return func(request, pool, terminal, *args, **kwargs)
+                raise _translated(pool, 'rate_limited')
+            return func(request, pool, *args, **kwargs)
         except api.ApiError as error:
             return _error(error)
         except UserError as error:
@@ -104,31 +102,33 @@ def endpoint(func=None, *, write=False, lookup=False, authenticate=True):
                         'message': error.message}}, 400)
         except Exception:
             logger.exception("terminal API error")
-            return _error(_translated(pool, request, 'internal'))
+            return _error(_translated(pool, 'internal'))
     return wrapper
 
 
-def _translated(pool, request, code, **variables):
+def _translated(pool, code, **variables):
     "An ApiError built in a transaction, for its Japanese message."
     with Transaction().start(pool.database_name, 0, readonly=True,
             context={'language': 'ja'}):
         return api.ApiError(code, **variables)
 
 
-def _terminal(pool, request):
-    "The active terminal whose credential the request carries (R18)."
+def as_terminal(pool, request, func):
+    """Answer func(terminal) as JSON, func running in one transaction with
+    the terminal the request's credential names (R18)."""
     scheme, _, credential = request.headers.get(
         'Authorization', '').partition(' ')
+    credential = credential.strip() if scheme.lower() == 'bearer' else None
 
-    def find():
+    def run():
         Terminal = pool.get('hirakata.terminal')
-        terminal = Terminal.authenticate(
-            credential.strip() if scheme.lower() == 'bearer' else None)
+        terminal = Terminal.authenticate(credential)
         if terminal is None:
             raise api.ApiError('unauthorized')
-        return terminal.id
-    terminal_id = _in_transaction(pool, request, find, readonly=True)
-    return terminal_id
+        result = func(terminal)
+        Terminal.touch(terminal)
+        return result
+    return _json(_in_transaction(pool, request, run))
 
 
 def _body(pool, request):
@@ -137,7 +137,7 @@ def _body(pool, request):
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise _translated(pool, request, 'malformed')
+        raise _translated(pool, 'malformed')
     return data
 
 
@@ -167,22 +167,23 @@ def _key(request):
     return key
 
 
-def _with_terminal(pool, terminal_id, func):
-    "Call func(terminal) with the terminal read in this transaction."
-    Terminal = pool.get('hirakata.terminal')
-    terminal = Terminal(terminal_id)
-    result = func(terminal)
-    terminal.touch()
-    return result
+def _date(request):
+    value = request.args.get('date')
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.replace('/', '-'))
+    except ValueError:
+        raise api.ApiError('malformed')
 
 
 @app.route(PREFIX + '/terminal/activate', methods={'POST'})
 @with_pool
-@endpoint(authenticate=False)
-def activate(request, pool, _):
+@endpoint
+def activate(request, pool):
     "A new device exchanges its one-time code for its credential."
     if not ACTIVATIONS_BY_ADDRESS.allow(request.remote_addr):
-        raise _translated(pool, request, 'rate_limited')
+        raise _translated(pool, 'rate_limited')
     data = _body(pool, request)
     code = data.get('code')
 
@@ -204,119 +205,79 @@ def activate(request, pool, _):
 @app.route(PREFIX + '/terminal', methods={'GET'})
 @with_pool
 @endpoint
-def whoami(request, pool, terminal_id):
+def whoami(request, pool):
     "The terminal and its store: the app's first call after a start."
-    def run():
-        def describe(terminal):
-            store = terminal.store
-            return {'terminal': {'id': terminal.id, 'name': terminal.name},
-                'store': {'code': store.code, 'name': store.name,
-                    'state': store.state, 'grants': bool(store.grants),
-                    'redeems': bool(store.redeems),
-                    'yen_per_point': store.yen_per_point,
-                    'campaigns': [c.label for c in store.running_campaigns(
-                            dt.date.today())]}}
-        return _with_terminal(pool, terminal_id, describe)
-    return _json(_in_transaction(pool, request, run))
+    return as_terminal(pool, request, api.describe)
 
 
 @app.route(PREFIX + '/cards/lookup', methods={'POST'})
 @with_pool
 @endpoint(lookup=True)
-def lookup(request, pool, terminal_id):
+def lookup(request, pool):
     "Masked name, balance and what expires soon (R4, R15)."
     data = _body(pool, request)
-
-    def run():
-        card = _card(data)
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.card_summary(api.find_card(card)))
-    return _json(_in_transaction(pool, request, run))
+    return as_terminal(pool, request,
+        lambda terminal: api.card_summary(api.find_card(_card(data))))
 
 
 @app.route(PREFIX + '/grants', methods={'POST'})
 @with_pool
 @endpoint(write=True)
-def grant(request, pool, terminal_id):
+def grant(request, pool):
     data = _body(pool, request)
-
-    def run():
-        key = _key(request)
-        card = _card(data)
-        amount = _positive_int(data, 'amount', 'invalid_amount', 10_000_000)
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.grant(t, card, amount, key))
-    return _json(_in_transaction(pool, request, run))
+    return as_terminal(pool, request, lambda terminal: api.grant(terminal,
+            _card(data),
+            _positive_int(data, 'amount', 'invalid_amount', 10_000_000),
+            _key(request)))
 
 
 @app.route(PREFIX + '/redemptions', methods={'POST'})
 @with_pool
 @endpoint(write=True)
-def redeem(request, pool, terminal_id):
+def redeem(request, pool):
     data = _body(pool, request)
-
-    def run():
-        key = _key(request)
-        card = _card(data)
-        points = _positive_int(data, 'points', 'invalid_points', 10_000_000)
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.redeem(t, card, points, key))
-    return _json(_in_transaction(pool, request, run))
+    return as_terminal(pool, request, lambda terminal: api.redeem(terminal,
+            _card(data),
+            _positive_int(data, 'points', 'invalid_points', 10_000_000),
+            _key(request)))
 
 
 @app.route(PREFIX + '/transactions/<int:transaction_id>/cancel',
     methods={'POST'})
 @with_pool
 @endpoint(write=True)
-def cancel(request, pool, terminal_id, transaction_id):
+def cancel(request, pool, transaction_id):
     data = _body(pool, request)
 
-    def run():
-        key = _key(request)
+    def run(terminal):
         reason = data.get('reason')
         if not isinstance(reason, str) or not reason.strip():
             raise api.ApiError('reason_required')
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.cancel(t, transaction_id, reason.strip()[:500],
-                key))
-    return _json(_in_transaction(pool, request, run))
-
-
-def _date(request):
-    value = request.args.get('date')
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.replace('/', '-'))
-    except ValueError:
-        raise api.ApiError('malformed')
+        return api.cancel(terminal, transaction_id, reason.strip()[:500],
+            _key(request))
+    return as_terminal(pool, request, run)
 
 
 @app.route(PREFIX + '/totals', methods={'GET'})
 @with_pool
 @endpoint
-def totals(request, pool, terminal_id):
+def totals(request, pool):
     "The store's totals for a day (default today)."
-    def run():
-        date = _date(request) or dt.date.today()
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.totals(t, date))
-    return _json(_in_transaction(pool, request, run))
+    return as_terminal(pool, request, lambda terminal: api.totals(terminal,
+            _date(request) or dt.date.today()))
 
 
 @app.route(PREFIX + '/transactions', methods={'GET'})
 @with_pool
 @endpoint
-def transactions(request, pool, terminal_id):
+def transactions(request, pool):
     "The store's transactions, newest first, a page at a time."
-    def run():
-        date = _date(request)
+    def run(terminal):
         try:
             page = int(request.args.get('page', 1))
         except ValueError:
             raise api.ApiError('malformed')
         if not 1 <= page <= 10_000:
             raise api.ApiError('malformed')
-        return _with_terminal(pool, terminal_id,
-            lambda t: api.transactions(t, date, page))
-    return _json(_in_transaction(pool, request, run))
+        return api.transactions(terminal, _date(request), page)
+    return as_terminal(pool, request, run)

@@ -1,11 +1,15 @@
 """Cooperating stores (R13, R14, R17): onboarding, rates and campaigns."""
 import datetime as dt
-import math
+from collections import namedtuple
+
+from sql import Literal
 
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import ValidationError
+from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points.statement import Arg
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -196,26 +200,70 @@ class Store(Workflow, ModelSQL, ModelView):
             if c.active and c.start_date <= date <= c.end_date
             and getattr(c, weekday)]
 
-    def active_campaigns(self, date, holder=None):
-        "The campaigns that apply to a purchase on date by holder."
-        return [c for c in self.running_campaigns(date)
-            if c.applies_to(holder, date)]
-
     def points_for(self, amount, date, holder=None):
-        """Points for a purchase of amount yen, and the campaigns applied.
+        "Points for a purchase of amount yen, and the campaigns applied."
+        return compute_points(amount, self.yen_per_point,
+            self.running_campaigns(date),
+            holder.birth_date if holder else None, date)
 
-        The rule, shown to the clerk: the base points are the amount divided
-        by the store's yen per point, rounded down; of the campaigns running,
-        only the highest multiplier applies, and every fixed bonus is added.
-        """
-        campaigns = self.active_campaigns(date, holder)
-        base = amount // self.yen_per_point
-        multiplier = max((c.multiplier for c in campaigns
-                if c.kind == 'multiplier'), default=1)
-        bonus = sum(c.bonus_points for c in campaigns if c.kind == 'bonus')
-        applied = [c for c in campaigns if c.kind == 'bonus'
-            or (c.kind == 'multiplier' and c.multiplier == multiplier)]
-        return int(math.floor(base * multiplier)) + bonus, applied
+    @classmethod
+    def campaigns_on(cls, store_id, date):
+        "The store's campaigns running on date, read in one query."
+        Campaign = Pool().get('hirakata.store.campaign')
+        weekday = WEEKDAYS[date.weekday()]
+
+        def query():
+            campaign = Campaign.__table__()
+            return campaign.select(campaign.name, campaign.kind,
+                campaign.multiplier, campaign.bonus_points, campaign.min_age,
+                where=(campaign.store == Arg('store'))
+                & (campaign.active == Literal(True))
+                & (campaign.start_date <= Arg('date'))
+                & (campaign.end_date >= Arg('date'))
+                & (getattr(campaign, weekday) == Literal(True)),
+                order_by=[campaign.id.asc])
+        cursor = statement.run('hirakata.store:campaigns:' + weekday, query,
+            store=store_id, date=date)
+        return [CampaignTerms(*row) for row in cursor]
+
+
+# What the points rule needs of a campaign; Campaign records have it too.
+CampaignTerms = namedtuple('CampaignTerms',
+    ['name', 'kind', 'multiplier', 'bonus_points', 'min_age'])
+
+
+def age_on(birth_date, date):
+    return date.year - birth_date.year - (
+        (date.month, date.day) < (birth_date.month, birth_date.day))
+
+
+def compute_points(amount, yen_per_point, campaigns, birth_date, date):
+    """Points for a purchase of amount yen, and the campaigns applied.
+
+    The rule, shown to the clerk: the base points are the amount divided
+    by the store's yen per point, rounded down; of the campaigns that apply
+    to the holder, only the highest multiplier counts, and every fixed
+    bonus is added.
+    """
+    campaigns = [c for c in campaigns if not c.min_age
+        or (birth_date and age_on(birth_date, date) >= c.min_age)]
+    base = amount // yen_per_point
+    multiplier = max((c.multiplier for c in campaigns
+            if c.kind == 'multiplier'), default=1)
+    bonus = sum(c.bonus_points for c in campaigns if c.kind == 'bonus')
+    applied = [c for c in campaigns if c.kind == 'bonus'
+        or (c.kind == 'multiplier' and c.multiplier == multiplier)]
+    return base * multiplier + bonus, applied
+
+
+def campaign_label(campaign):
+    "How the clerk sees a campaign: 「ダブルポイント (×2・65歳以上)」."
+    terms = ['×%s' % campaign.multiplier if campaign.kind == 'multiplier'
+        else '+%s' % campaign.bonus_points]
+    if campaign.min_age:
+        terms.append(gettext('hirakata_points_pos.msg_campaign_min_age',
+                age=campaign.min_age))
+    return '%s (%s)' % (campaign.name, '・'.join(terms))
 
 
 class Campaign(DeactivableMixin, ModelSQL, ModelView):
@@ -281,25 +329,9 @@ class Campaign(DeactivableMixin, ModelSQL, ModelView):
                         'hirakata_points_pos.msg_campaign_bonus',
                         campaign=campaign.name))
 
-    def applies_to(self, holder, date):
-        if not self.min_age:
-            return True
-        if holder is None or not holder.birth_date:
-            return False
-        born = holder.birth_date
-        age = date.year - born.year - (
-            (date.month, date.day) < (born.month, born.day))
-        return age >= self.min_age
-
     @property
     def label(self):
-        "How the clerk sees the campaign: 「ダブルポイント (×2・65歳以上)」."
-        terms = ['×%s' % self.multiplier if self.kind == 'multiplier'
-            else '+%s' % self.bonus_points]
-        if self.min_age:
-            terms.append(gettext('hirakata_points_pos.msg_campaign_min_age',
-                    age=self.min_age))
-        return '%s (%s)' % (self.name, '・'.join(terms))
+        return campaign_label(self)
 
 
 class User(metaclass=PoolMeta):

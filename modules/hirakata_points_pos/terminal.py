@@ -2,12 +2,14 @@
 import datetime as dt
 import hashlib
 import secrets
-
-from sql.conditionals import Coalesce
+from collections import namedtuple
 
 from trytond.i18n import gettext
+from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points.statement import Arg
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -16,6 +18,9 @@ from trytond.transaction import Transaction
 # SHA-256 is stored (it has full entropy, so no slow hash is needed).
 ACTIVATION_DIGITS = 8
 ACTIVATION_VALIDITY = dt.timedelta(days=1)
+# Last use is shown to the minute; writing it on every request would cost
+# a statement and make a terminal's parallel requests collide on its row.
+USE_PRECISION = dt.timedelta(minutes=1)
 
 
 def digest(secret):
@@ -141,27 +146,42 @@ class Terminal(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def authenticate(cls, credential):
-        """The active terminal holding credential, else None.
+        """The active terminal holding credential, with its store, else None.
 
-        Read from the database on every request, so a revocation takes
-        effect on the very next one (R18).
+        Read from the database on every request, in one query, so a
+        revocation takes effect on the very next one (R18).
         """
         if not credential:
             return None
+        Store = Pool().get('hirakata.store')
+
+        def query():
+            terminal = cls.__table__()
+            store = Store.__table__()
+            return terminal.join(store,
+                condition=store.id == terminal.store).select(
+                terminal.id, terminal.name, store.id, store.code, store.name,
+                store.state, store.grants, store.redeems,
+                store.yen_per_point, terminal.last_used,
+                where=(terminal.credential_digest == Arg('digest'))
+                & (terminal.state == 'active'))
+        row = statement.run('hirakata.terminal:authenticate', query,
+            digest=digest(credential)).fetchone()
+        return TerminalContext(*row) if row else None
+
+    @classmethod
+    def touch(cls, terminal):
+        "Record use of an authenticated terminal, at most once a minute."
+        now = dt.datetime.now()
+        if terminal.last_used and terminal.last_used > now - USE_PRECISION:
+            return
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.id, table.store,
-                where=(table.credential_digest == digest(credential))
-                & (table.state == 'active')))
-        row = cursor.fetchone()
-        return cls(row[0]) if row else None
-
-    def touch(self):
-        "Record use, at most once a minute to spare the row."
-        table = self.__table__()
-        cursor = Transaction().connection.cursor()
-        now = dt.datetime.now()
         cursor.execute(*table.update([table.last_used], [now],
-                where=(table.id == self.id)
-                & (Coalesce(table.last_used, dt.datetime.min)
-                    < now - dt.timedelta(minutes=1))))
+                where=table.id == terminal.id))
+
+
+# An authenticated terminal and what the API needs of its store.
+TerminalContext = namedtuple('TerminalContext', ['id', 'name', 'store',
+        'store_code', 'store_name', 'store_state', 'grants', 'redeems',
+        'yen_per_point', 'last_used'])

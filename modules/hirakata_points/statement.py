@@ -1,0 +1,36 @@
+"""SQL statements built once per process, for the hot paths.
+
+Building a query with python-sql costs more Python time than running it on
+a warm connection; the terminal's look-up, grant and redeem run a handful
+each. run() builds a statement's text the first time and reuses it, with
+Arg(name) placeholders filled from keyword arguments.
+"""
+from trytond import backend
+from trytond.transaction import Transaction
+
+_STATEMENTS = {}
+
+
+class Arg:
+    "A named value in a statement that run() builds only once."
+    __slots__ = ('name',)
+
+    def __init__(self, name):
+        self.name = name
+
+
+def run(key, build, /, **args):
+    """Execute the statement key with args; return the cursor.
+
+    build() returns the python-sql query, with Arg(name) where a value
+    goes; it is called once per key and backend.
+    """
+    cache_key = (backend.name, key)
+    query = _STATEMENTS.get(cache_key)
+    if query is None:
+        query = _STATEMENTS[cache_key] = tuple(build())
+    sql, params = query
+    cursor = Transaction().connection.cursor()
+    cursor.execute(sql, [args[p.name] if isinstance(p, Arg) else p
+            for p in params])
+    return cursor
