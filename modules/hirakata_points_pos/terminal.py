@@ -90,10 +90,17 @@ class Terminal(Workflow, ModelSQL, ModelView):
             values.update(cls._new_code())
         return super().create(vlist)
 
-    @staticmethod
-    def _new_code():
-        code = ''.join(secrets.choice('0123456789')
-            for _ in range(ACTIVATION_DIGITS))
+    @classmethod
+    def _new_code(cls):
+        "A one-time code no other terminal waiting for activation has."
+        while True:
+            code = ''.join(secrets.choice('0123456789')
+                for _ in range(ACTIVATION_DIGITS))
+            if not cls.search([
+                        ('state', '=', 'registered'),
+                        ('activation_code', '=', code),
+                        ], limit=1):
+                break
         return {
             'activation_code': code,
             'activation_expires': dt.datetime.now() + ACTIVATION_VALIDITY,
