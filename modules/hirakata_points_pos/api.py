@@ -46,6 +46,8 @@ ERRORS = {
     'reason_required': (400, 'msg_api_reason_required'),
     'unauthorized': (401, 'msg_api_unauthorized'),
     'activation_invalid': (401, 'msg_api_activation_invalid'),
+    'clerk_required': (401, 'msg_api_clerk_required'),
+    'clerk_invalid': (401, 'msg_api_clerk_invalid'),
     'other_store': (403, 'msg_api_other_store'),
     'store_inactive': (403, 'msg_api_store_inactive'),
     'store_cannot_grant': (403, 'msg_api_store_cannot_grant'),

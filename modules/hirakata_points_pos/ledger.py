@@ -1,6 +1,7 @@
 """Ledger entries name the store and terminal that booked them."""
 from trytond.model import Index, fields
 from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 
 class Entry(metaclass=PoolMeta):
@@ -10,6 +11,8 @@ class Entry(metaclass=PoolMeta):
         ondelete='RESTRICT')
     terminal = fields.Many2One('hirakata.terminal', "Terminal",
         readonly=True, ondelete='RESTRICT')
+    clerk = fields.Many2One('hirakata.store.clerk', "Clerk", readonly=True,
+        ondelete='RESTRICT')
 
     @classmethod
     def __setup__(cls):
@@ -30,5 +33,6 @@ class Ledger(metaclass=PoolMeta):
     def _entry_columns(cls, origin):
         columns = super()._entry_columns(origin)
         if getattr(origin, '__name__', None) == 'hirakata.terminal':
-            columns.update(store=origin.store.id, terminal=origin.id)
+            columns.update(store=origin.store.id, terminal=origin.id,
+                clerk=Transaction().context.get('hirakata_clerk'))
         return columns

@@ -40,6 +40,8 @@ WRITES = RateLimiter(config.getint(
         'hirakata_pos', 'writes_per_minute', default=120), 60)
 ACTIVATIONS_BY_ADDRESS = RateLimiter(config.getint(
         'hirakata_pos', 'activations_per_hour_by_address', default=20), 3600)
+CLERK_SIGN_INS = RateLimiter(config.getint(
+        'hirakata_pos', 'clerk_sign_ins_per_10_minutes', default=10), 600)
 
 
 def _json(data, status=200):
@@ -113,19 +115,32 @@ def _translated(pool, code, **variables):
         return api.ApiError(code, **variables)
 
 
-def as_terminal(pool, request, func):
+def as_terminal(pool, request, func, write=False):
     """Answer func(terminal) as JSON, func running in one transaction with
-    the terminal the request's credential names (R18)."""
+    the terminal the request's credential names (R18), and the clerk its
+    X-Clerk-Session names; a write at a store that requires clerks needs
+    one."""
     scheme, _, credential = request.headers.get(
         'Authorization', '').partition(' ')
     credential = credential.strip() if scheme.lower() == 'bearer' else None
+    clerk_token = request.headers.get('X-Clerk-Session')
 
     def run():
         Terminal = pool.get('hirakata.terminal')
+        Session = pool.get('hirakata.store.clerk.session')
         terminal = Terminal.authenticate(credential)
         if terminal is None:
             raise api.ApiError('unauthorized')
-        result = func(terminal)
+        clerk = None
+        if clerk_token:
+            clerk = Session.clerk_of(terminal.id, clerk_token)
+            if clerk is None:
+                raise api.ApiError('clerk_required')
+        elif write and terminal.clerk_pin_required:
+            raise api.ApiError('clerk_required')
+        with Transaction().set_context(
+                hirakata_clerk=clerk.id if clerk else None):
+            result = func(terminal)
         Terminal.touch(terminal)
         return result
     return _json(_in_transaction(pool, request, run))
@@ -228,7 +243,7 @@ def grant(request, pool):
     return as_terminal(pool, request, lambda terminal: api.grant(terminal,
             _card(data),
             _positive_int(data, 'amount', 'invalid_amount', 10_000_000),
-            _key(request)))
+            _key(request)), write=True)
 
 
 @app.route(PREFIX + '/redemptions', methods={'POST'})
@@ -239,7 +254,7 @@ def redeem(request, pool):
     return as_terminal(pool, request, lambda terminal: api.redeem(terminal,
             _card(data),
             _positive_int(data, 'points', 'invalid_points', 10_000_000),
-            _key(request)))
+            _key(request)), write=True)
 
 
 @app.route(PREFIX + '/transactions/<int:transaction_id>/cancel',
@@ -255,7 +270,7 @@ def cancel(request, pool, transaction_id):
             raise api.ApiError('reason_required')
         return api.cancel(terminal, transaction_id, reason.strip()[:500],
             _key(request))
-    return as_terminal(pool, request, run)
+    return as_terminal(pool, request, run, write=True)
 
 
 @app.route(PREFIX + '/totals', methods={'GET'})
@@ -280,4 +295,39 @@ def transactions(request, pool):
         if not 1 <= page <= 10_000:
             raise api.ApiError('malformed')
         return api.transactions(terminal, _date(request), page)
+    return as_terminal(pool, request, run)
+
+
+@app.route(PREFIX + '/clerk/sign-in', methods={'POST'})
+@with_pool
+@endpoint
+def clerk_sign_in(request, pool):
+    "A clerk signs in on a shared terminal with number and PIN."
+    data = _body(pool, request)
+    credential = request.headers.get('Authorization', '')
+    if not CLERK_SIGN_INS.allow(credential):
+        raise _translated(pool, 'rate_limited')
+
+    def run(terminal):
+        Clerk = pool.get('hirakata.store.clerk')
+        number, pin = data.get('number'), data.get('pin')
+        if not isinstance(number, str) or not isinstance(pin, str):
+            raise api.ApiError('malformed')
+        clerk, token = Clerk.sign_in(terminal.store, terminal.id, number,
+            pin)
+        if clerk is None:
+            raise api.ApiError('clerk_invalid')
+        return {'clerk': {'number': clerk.number, 'name': clerk.name},
+            'session': token}
+    return as_terminal(pool, request, run)
+
+
+@app.route(PREFIX + '/clerk/sign-out', methods={'POST'})
+@with_pool
+@endpoint
+def clerk_sign_out(request, pool):
+    def run(terminal):
+        Session = pool.get('hirakata.store.clerk.session')
+        Session.sign_out(terminal.id, request.headers.get('X-Clerk-Session'))
+        return {'signed_out': True}
     return as_terminal(pool, request, run)

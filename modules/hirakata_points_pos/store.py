@@ -63,6 +63,12 @@ class Store(Workflow, ModelSQL, ModelView):
         states=_STATES,
         help="Purchase amount in yen that earns one point, "
         "e.g. 100 for 1 point per 100 yen.")
+    clerk_pin_required = fields.Boolean("Clerk PIN Required",
+        states=_STATES,
+        help="Transactions at the store's terminals need a clerk signed in "
+        "with a PIN.")
+    clerks = fields.One2Many('hirakata.store.clerk', 'store', "Clerks",
+        states=_STATES)
     grant_fee_rate = fields.Numeric("Grant Fee Rate (%)", digits=(5, 2),
         states=_STATES)
     redeem_fee_rate = fields.Numeric("Redemption Fee Rate (%)",

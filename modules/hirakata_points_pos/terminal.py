@@ -169,7 +169,8 @@ class Terminal(Workflow, ModelSQL, ModelView):
                 condition=store.id == terminal.store).select(
                 terminal.id, terminal.name, store.id, store.code, store.name,
                 store.state, store.grants, store.redeems,
-                store.yen_per_point, terminal.last_used,
+                store.yen_per_point, store.clerk_pin_required,
+                terminal.last_used,
                 where=(terminal.credential_digest == Arg('digest'))
                 & (terminal.state == 'active'))
         row = statement.run('hirakata.terminal:authenticate', query,
@@ -191,4 +192,4 @@ class Terminal(Workflow, ModelSQL, ModelView):
 # An authenticated terminal and what the API needs of its store.
 TerminalContext = namedtuple('TerminalContext', ['id', 'name', 'store',
         'store_code', 'store_name', 'store_state', 'grants', 'redeems',
-        'yen_per_point', 'last_used'])
+        'yen_per_point', 'clerk_pin_required', 'last_used'])

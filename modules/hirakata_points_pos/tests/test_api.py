@@ -71,12 +71,17 @@ class TerminalApiTestCase(RouteTestCase):
                     'start_date': today, 'end_date': today, 'min_age': 65}])
         other = make_store("くずは書店", yen_per_point=200)
         no_redeem = make_store("牧野薬局", redeems=False)
+        pin_store = make_store("津田スーパー", clerk_pin_required=True)
+        pool.get('hirakata.store.clerk').create([{'store': pin_store.id,
+                    'number': '01', 'name': "店員 一号", 'pin': '2580'}])
         terminals = {
             'main': make_terminal(cls.store),
             'other': make_terminal(other),
             'no_redeem': make_terminal(no_redeem),
             'revoked': make_terminal(cls.store, "紛失端末"),
             'to_revoke': make_terminal(cls.store, "盗難端末"),
+            'pin': make_terminal(pin_store, "共用レジ"),
+            'pin2': make_terminal(pin_store, "共用レジ2"),
             }
         cls.credentials = {}
         for name, terminal in terminals.items():
@@ -95,12 +100,15 @@ class TerminalApiTestCase(RouteTestCase):
     def setUp(self):
         super().setUp()
         for limiter in [routes.LOOKUPS, routes.LOOKUPS_BY_ADDRESS,
-                routes.WRITES, routes.ACTIVATIONS_BY_ADDRESS]:
+                routes.WRITES, routes.ACTIVATIONS_BY_ADDRESS,
+                routes.CLERK_SIGN_INS]:
             limiter.reset()
 
     def call(self, method, path, body=None, terminal='main', key=None,
-            raw=None):
+            raw=None, clerk=None):
         headers = {}
+        if clerk:
+            headers['X-Clerk-Session'] = clerk
         if terminal:
             headers['Authorization'] = 'Bearer %s' % (
                 self.credentials.get(terminal, terminal))
@@ -326,6 +334,51 @@ class TerminalApiTestCase(RouteTestCase):
                     {'card': self.card()})[0], 200)
         self.assertError(self.call('POST', '/cards/lookup',
                 {'card': self.card()}), 429, 'rate_limited')
+
+    def sign_in(self, pin='2580', terminal='pin'):
+        return self.call('POST', '/clerk/sign-in',
+            {'number': '01', 'pin': pin}, terminal=terminal)
+
+    def test_store_requiring_clerks_refuses_writes_without_one(self):
+        self.assertEqual(self.call('POST', '/cards/lookup',
+                {'card': self.card(OTHER)}, terminal='pin')[0], 200)
+        self.assertError(self.grant(1000, idm=OTHER, terminal='pin'),
+            401, 'clerk_required')
+
+    def test_clerk_signs_in_with_pin_and_is_recorded(self):
+        self.assertError(self.sign_in(pin='0000'), 401, 'clerk_invalid')
+        status, data = self.sign_in()
+        self.assertEqual(status, 200)
+        self.assertEqual(data['clerk'], {'number': '01', 'name': "店員 一号"})
+        status, grant = self.call('POST', '/grants',
+            {'card': self.card(OTHER), 'amount': 1000},
+            key=uuid.uuid4().hex, terminal='pin', clerk=data['session'])
+        self.assertEqual(status, 200, grant)
+        with Transaction().start(DB_NAME, 1):
+            Entry = Pool().get('hirakata.point.entry')
+            self.assertEqual(Entry(grant['id']).clerk.name, "店員 一号")
+
+    def test_clerk_session_belongs_to_its_terminal(self):
+        _, data = self.sign_in()
+        self.assertError(self.call('POST', '/grants',
+                {'card': self.card(OTHER), 'amount': 1000},
+                key=uuid.uuid4().hex, terminal='pin2',
+                clerk=data['session']), 401, 'clerk_required')
+
+    def test_clerk_signed_out_cannot_write(self):
+        _, data = self.sign_in()
+        self.assertEqual(self.call('POST', '/clerk/sign-out', {},
+                terminal='pin', clerk=data['session'])[0], 200)
+        self.assertError(self.call('POST', '/grants',
+                {'card': self.card(OTHER), 'amount': 1000},
+                key=uuid.uuid4().hex, terminal='pin',
+                clerk=data['session']), 401, 'clerk_required')
+
+    def test_pin_guessing_rate_limited(self):
+        limit = routes.CLERK_SIGN_INS.limit
+        for _ in range(limit):
+            self.assertError(self.sign_in(pin='1111'), 401, 'clerk_invalid')
+        self.assertError(self.sign_in(), 429, 'rate_limited')
 
     @unittest.skipUnless(backend.name == 'postgresql',
         "concurrent writers need PostgreSQL")
