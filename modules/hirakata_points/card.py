@@ -28,7 +28,7 @@ BLOCK_REASONS = [
     ]
 
 FoundCard = namedtuple('FoundCard',
-    ['id', 'account', 'holder', 'name_kana', 'birth_date'])
+    ['id', 'account', 'holder', 'name_kana', 'birth_date', 'district'])
 
 # The key of a card is set when it is issued, never changed after.
 _KEY_STATES = {'readonly': Eval('id', -1) >= 0}
@@ -133,8 +133,8 @@ class Card(Workflow, ModelSQL, ModelView):
         """The active card with this key, as a FoundCard, in one query.
 
         For the hot paths (a terminal's look-up, grant or redeem): it reads
-        only what they need, with the holder's name reading and birth date
-        for masking and campaign rules. Raises UnknownCard or CardBlocked,
+        only what they need, with the holder's name reading, birth date and
+        district for masking and campaign rules. Raises UnknownCard or CardBlocked,
         so every channel answers alike.
         """
         pool = Pool()
@@ -146,7 +146,7 @@ class Card(Workflow, ModelSQL, ModelView):
             holder = Holder.__table__()
             return card.join(holder, condition=holder.id == card.holder
                 ).select(card.id, card.state, card.account, card.holder,
-                    holder.name_kana, holder.birth_date,
+                    holder.name_kana, holder.birth_date, holder.district,
                     where=(card.technology == Arg('technology'))
                     & (card.identifier == Arg('identifier')))
         cursor = statement.run('hirakata.card:find', query,
@@ -156,7 +156,7 @@ class Card(Workflow, ModelSQL, ModelView):
             raise UnknownCard(gettext('hirakata_points.msg_card_unknown'))
         if row[1] != 'active':
             raise CardBlocked(gettext('hirakata_points.msg_card_blocked'))
-        return FoundCard(row[0], row[2], row[3], row[4], row[5])
+        return FoundCard(row[0], *row[2:])
 
     @classmethod
     def lookup(cls, technology, identifier):

@@ -228,7 +228,7 @@ def grant(terminal, card, amount, key):
     card = find_card(card)
     today = dt.date.today()
     points, campaigns = compute_points(amount, terminal.yen_per_point,
-        Store.campaigns_on(terminal.store, today), card.birth_date, today)
+        Store.campaigns_on(terminal.store, today), card, today)
     if points < 1:
         raise ApiError('no_points', yen=terminal.yen_per_point)
     entry = _booked(lambda: Ledger.grant(Account(card.account), points,

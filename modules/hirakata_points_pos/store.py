@@ -209,8 +209,7 @@ class Store(Workflow, ModelSQL, ModelView):
     def points_for(self, amount, date, holder=None):
         "Points for a purchase of amount yen, and the campaigns applied."
         return compute_points(amount, self.yen_per_point,
-            self.running_campaigns(date),
-            holder.birth_date if holder else None, date)
+            self.running_campaigns(date), holder, date)
 
     @classmethod
     def campaigns_on(cls, store_id, date):
@@ -222,6 +221,7 @@ class Store(Workflow, ModelSQL, ModelView):
             campaign = Campaign.__table__()
             return campaign.select(campaign.name, campaign.kind,
                 campaign.multiplier, campaign.bonus_points, campaign.min_age,
+                campaign.district,
                 where=(campaign.store == Arg('store'))
                 & (campaign.active == Literal(True))
                 & (campaign.start_date <= Arg('date'))
@@ -235,7 +235,7 @@ class Store(Workflow, ModelSQL, ModelView):
 
 # What the points rule needs of a campaign; Campaign records have it too.
 CampaignTerms = namedtuple('CampaignTerms',
-    ['name', 'kind', 'multiplier', 'bonus_points', 'min_age'])
+    ['name', 'kind', 'multiplier', 'bonus_points', 'min_age', 'district'])
 
 
 def age_on(birth_date, date):
@@ -243,16 +243,30 @@ def age_on(birth_date, date):
         (date.month, date.day) < (birth_date.month, birth_date.day))
 
 
-def compute_points(amount, yen_per_point, campaigns, birth_date, date):
+def _id(value):
+    return getattr(value, 'id', value)
+
+
+def applies(campaign, holder, date):
+    "Whether a campaign's holder group (age, district) includes holder."
+    if campaign.min_age and not (holder and holder.birth_date
+            and age_on(holder.birth_date, date) >= campaign.min_age):
+        return False
+    if campaign.district and not (holder
+            and _id(holder.district) == _id(campaign.district)):
+        return False
+    return True
+
+
+def compute_points(amount, yen_per_point, campaigns, holder, date):
     """Points for a purchase of amount yen, and the campaigns applied.
 
     The rule, shown to the clerk: the base points are the amount divided
     by the store's yen per point, rounded down; of the campaigns that apply
-    to the holder, only the highest multiplier counts, and every fixed
-    bonus is added.
+    to the holder (a Holder or a FoundCard), only the highest multiplier
+    counts, and every fixed bonus is added.
     """
-    campaigns = [c for c in campaigns if not c.min_age
-        or (birth_date and age_on(birth_date, date) >= c.min_age)]
+    campaigns = [c for c in campaigns if applies(c, holder, date)]
     base = amount // yen_per_point
     multiplier = max((c.multiplier for c in campaigns
             if c.kind == 'multiplier'), default=1)
@@ -269,6 +283,8 @@ def campaign_label(campaign):
     if campaign.min_age:
         terms.append(gettext('hirakata_points_pos.msg_campaign_min_age',
                 age=campaign.min_age))
+    if campaign.district:
+        terms.append(gettext('hirakata_points_pos.msg_campaign_district'))
     return '%s (%s)' % (campaign.name, '・'.join(terms))
 
 
@@ -306,6 +322,9 @@ class Campaign(DeactivableMixin, ModelSQL, ModelView):
     sun = fields.Boolean("Sunday")
     min_age = fields.Integer("Minimum Age",
         help="Only for holders of at least this age (e.g. 65).")
+    district = fields.Many2One('hirakata.district', "District",
+        ondelete='RESTRICT',
+        help="Only for holders living in this school district.")
 
     @classmethod
     def __setup__(cls):

@@ -5,6 +5,7 @@ import unittest
 
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.hirakata_points_pos import api, routes
+from trytond.modules.hirakata_points_pos.store import compute_points
 from trytond.modules.hirakata_points_pos.tests.test_api import (
     make_holder, make_store, make_terminal)
 from trytond.pool import Pool
@@ -76,6 +77,33 @@ class HirakataPointsPosTestCase(ModuleTestCase):
         points, applied = store.points_for(1299, today)
         self.assertEqual(points, 12 * 3 + 5)
         self.assertEqual(sorted(c.name for c in applied), ["3倍", "来店"])
+
+    @with_transaction()
+    def test_campaign_for_a_district_applies_to_its_residents(self):
+        pool = Pool()
+        Campaign = pool.get('hirakata.store.campaign')
+        District = pool.get('hirakata.district')
+        Card = pool.get('hirakata.card')
+        here, there = District.create([{'code': '01', 'name': "枚方"},
+                {'code': '02', 'name': "樟葉"}])
+        store = make_store("テスト商店", yen_per_point=100)
+        today = dt.date.today()
+        Campaign.create([{'store': store.id, 'name': "地元", 'kind': 'bonus',
+                    'bonus_points': 10, 'district': here.id,
+                    'start_date': today, 'end_date': today}])
+        resident = make_holder("山田 太郎", "ヤマダ タロウ", '0102030405060708')
+        resident.holder.district = here
+        resident.holder.save()
+        visitor = make_holder("田中 花子", "タナカ ハナコ", '0102030405060709')
+        visitor.holder.district = there
+        visitor.holder.save()
+        found = Card.find('felica', '0102030405060708')
+        self.assertEqual(store.points_for(500, today, resident.holder)[0], 15)
+        self.assertEqual(store.points_for(500, today, visitor.holder)[0], 5)
+        points, applied = compute_points(500, 100,
+            pool.get('hirakata.store').campaigns_on(store.id, today), found,
+            today)
+        self.assertEqual((points, [c.name for c in applied]), (15, ["地元"]))
 
     @with_transaction()
     def test_store_rate_within_city_bounds(self):
