@@ -1,17 +1,25 @@
 """Card holders (R1): residents and people who work or study in the city."""
+import json
+import logging
 import re
 
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import HolderValidationError
 
 # Full-width katakana, the prolonged sound mark and spaces: how a name
 # reading (フリガナ) is written on municipal forms.
 _KANA = re.compile(r'^[\u30A0-\u30FF\u3000 ]+$')
+
+# Every read of these by a person is logged (R4) to this logger; production
+# sends it to an append-only file (config/logging.conf).
+PERSONAL_FIELDS = {'name', 'name_kana', 'birth_date', 'postal_code',
+    'address', 'phone', 'email', 'rec_name'}
+access_log = logging.getLogger('hirakata.personal_data')
 
 
 class District(DeactivableMixin, ModelSQL, ModelView):
@@ -81,6 +89,27 @@ class Holder(ModelSQL, ModelView):
             for account in holder.accounts:
                 balances[holder.id] += account.balance
         return balances
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        cls._log_personal_access(ids, fields_names)
+        return result
+
+    @classmethod
+    def _log_personal_access(cls, ids, fields_names):
+        "Log who saw which holders' personal data (R4)."
+        transaction = Transaction()
+        if not ids or not transaction.check_access:
+            return  # the system itself, not a person
+        fields_names = set(fields_names or cls._fields)
+        personal = sorted(fields_names & PERSONAL_FIELDS)
+        if personal:
+            access_log.info(json.dumps({
+                        'user': transaction.user,
+                        'holders': sorted(map(int, ids)),
+                        'fields': personal,
+                        }))
 
     @classmethod
     def search_rec_name(cls, name, clause):

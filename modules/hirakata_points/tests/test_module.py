@@ -414,6 +414,21 @@ class HirakataPointsTestCase(ModuleTestCase):
                 Entry.search([])
 
     @with_transaction()
+    def test_staff_reading_personal_data_is_logged(self):
+        Holder = Pool().get('hirakata.holder')
+        holder = create_holder()
+        operator = create_user('desk', 'group_operator')
+        with Transaction().set_user(operator.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertLogs('hirakata.personal_data') as logged:
+                Holder.read([holder.id], ['number', 'phone', 'address'])
+            with self.assertNoLogs('hirakata.personal_data'):
+                Holder.read([holder.id], ['number', 'relation'])
+        self.assertIn('"user": %s' % operator.id, logged.output[0])
+        self.assertIn('"holders": [%s]' % holder.id, logged.output[0])
+        self.assertIn('"fields": ["address", "phone"]', logged.output[0])
+
+    @with_transaction()
     def test_auditor_reads_but_cannot_write(self):
         pool = Pool()
         Holder = pool.get('hirakata.holder')
