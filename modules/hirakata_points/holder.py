@@ -84,10 +84,14 @@ class Holder(ModelSQL, ModelView):
 
     @classmethod
     def get_balance(cls, holders, name):
+        "The holders' balances, in one query."
+        Account = Pool().get('hirakata.point.account')
+        account = Account.__table__()
         balances = {h.id: 0 for h in holders}
-        for holder in holders:
-            for account in holder.accounts:
-                balances[holder.id] += account.balance
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*account.select(account.holder, account.balance,
+                where=account.holder.in_(list(balances))))
+        balances.update(cursor)
         return balances
 
     @classmethod

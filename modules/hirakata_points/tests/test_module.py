@@ -175,6 +175,16 @@ class HirakataPointsTestCase(ModuleTestCase):
         self.assertEqual(lots_sum(account), 100)
 
     @with_transaction()
+    def test_holder_shows_account_balance(self):
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        Holder = pool.get('hirakata.holder')
+        holder, other = create_holder(), create_holder(name="別人")
+        Ledger.grant(holder.account, 40, key='g', channel='terminal')
+        self.assertEqual([h.balance for h in Holder.browse([holder, other])],
+            [40, 0])
+
+    @with_transaction()
     def test_grant_uses_default_policy_of_channel(self):
         Ledger = Pool().get('hirakata.point.ledger')
         account = create_holder().account
