@@ -147,17 +147,17 @@ def _service_worker(args):
 
 
 RAW_GRANT = [
-    "SELECT 1 FROM hirakata_point_account WHERE id = %(a)s FOR UPDATE NOWAIT",
+    "SELECT 1 FROM hirakata_point_account WHERE id = %(a)s FOR UPDATE",
     "SELECT id FROM hirakata_point_entry WHERE idempotency_key = %(k)s",
-    "UPDATE hirakata_point_account SET balance = balance + 10 "
-    "WHERE id = %(a)s AND balance + 10 >= 0 RETURNING balance",
+    "UPDATE hirakata_point_account SET balance = balance + %(p)s "
+    "WHERE id = %(a)s AND balance + %(p)s >= 0 RETURNING balance",
     "INSERT INTO hirakata_point_entry (account, kind, points, balance_after, "
     "date, channel, idempotency_key, create_uid, create_date) VALUES "
-    "(%(a)s, 'grant', 10, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
+    "(%(a)s, 'grant', %(p)s, 0, CURRENT_DATE, 'terminal', %(k)s, 0, now()) "
     "RETURNING id",
     "INSERT INTO hirakata_point_lot (account, entry, points, remaining, "
     "grant_date, expiry_date, create_uid, create_date) VALUES (%(a)s, "
-    "%(e)s, 10, 10, CURRENT_DATE, DATE '2028-03-31', 0, now())",
+    "%(e)s, %(p)s, %(p)s, CURRENT_DATE, DATE '2028-03-31', 0, now())",
     ]
 RAW_REDEEM = [
     RAW_GRANT[0], RAW_GRANT[1],
@@ -177,10 +177,19 @@ RAW_REDEEM = [
     ]
 
 
-def raw_redeem_lot(lots, points):
-    "The lot the raw-SQL redemption takes from, or None (not enough)."
-    return next((lot for lot, remaining in lots if remaining >= points),
-        None)
+def raw_movement(cursor, grant, params):
+    """Run the raw-SQL grant or redemption of params['p'] points on account
+    params['a'] with key params['k'] (a redemption stops when no lot has
+    enough points)."""
+    for sql in (RAW_GRANT if grant else RAW_REDEEM):
+        cursor.execute(sql, params)
+        if sql.startswith('SELECT id, remaining'):
+            params['l'] = next((lot for lot, remaining in cursor.fetchall()
+                    if remaining >= params['p']), None)
+            if params['l'] is None:
+                return
+        elif 'RETURNING id' in sql:
+            params['e'] = cursor.fetchone()[0]
 
 
 def _raw_worker(args):
@@ -193,22 +202,14 @@ def _raw_worker(args):
     start = time.perf_counter()
     done = 0
     while done < ops:
+        grant = rng.random() < 0.5
         params = {'a': rng.randint(3, accounts + 2), 'k': uuid.uuid4().hex,
-            'p': 5}
+            'p': 10 if grant else 5}  # as the service workers
         try:
             with conn.transaction():
-                cur = conn.cursor()
-                grant = rng.random() < 0.5
-                for sql in (RAW_GRANT if grant else RAW_REDEEM):
-                    cur.execute(sql, params)
-                    if sql.startswith('SELECT id, remaining'):
-                        params['l'] = raw_redeem_lot(cur.fetchall(), 5)
-                        if params['l'] is None:
-                            break
-                    elif 'RETURNING id' in sql:
-                        params['e'] = cur.fetchone()[0]
+                raw_movement(conn.cursor(), grant, params)
             done += 1
-        except psycopg.errors.LockNotAvailable:
+        except psycopg.errors.SerializationFailure:
             continue
     conn.close()
     return time.perf_counter() - start

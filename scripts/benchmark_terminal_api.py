@@ -167,7 +167,7 @@ def _raw_terminal(args):
     while time.perf_counter() - start < seconds:
         kind, _, body = _request(rng, holders)
         params = {'i': body['card']['identifier'], 'k': uuid.uuid4().hex,
-            'p': body.get('points')}
+            'p': body.get('points') or 10}
         try:
             with conn.transaction():
                 cur = conn.cursor()
@@ -177,17 +177,7 @@ def _raw_terminal(args):
                     cur.execute(lookup[1], params)
                     cur.fetchall()
                 else:
-                    statements = (ledger_bench.RAW_GRANT if kind == 'grant'
-                        else ledger_bench.RAW_REDEEM)
-                    for sql in statements:
-                        cur.execute(sql.replace(' NOWAIT', ''), params)
-                        if sql.startswith('SELECT id, remaining'):
-                            params['l'] = ledger_bench.raw_redeem_lot(
-                                cur.fetchall(), params['p'])
-                            if params['l'] is None:
-                                break
-                        elif 'RETURNING id' in sql:
-                            params['e'] = cur.fetchone()[0]
+                    ledger_bench.raw_movement(cur, kind == 'grant', params)
             done += 1
         except psycopg.errors.SerializationFailure:
             continue
