@@ -54,8 +54,6 @@ ERRORS = {
     'store_cannot_redeem': (403, 'msg_api_store_cannot_redeem'),
     'unknown_card': (404, 'msg_api_unknown_card'),
     'unknown_transaction': (404, 'msg_api_unknown_transaction'),
-    'not_found': (404, 'msg_api_not_found'),
-    'method_not_allowed': (405, 'msg_api_method_not_allowed'),
     'insufficient_points': (409, 'msg_api_insufficient_points'),
     'card_blocked': (409, 'msg_api_card_blocked'),
     'idempotency_conflict': (409, 'msg_api_idempotency_conflict'),

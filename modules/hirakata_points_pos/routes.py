@@ -55,7 +55,7 @@ def _error(error):
         error.status)
 
 
-def _in_transaction(pool, request, func, readonly=False):
+def _in_transaction(pool, request, func):
     """Run func in a transaction, in Japanese, again when the account was
     busy; an ApiError or a UserError rolls everything back."""
     context = {'language': 'ja', '_request': request.context}
@@ -63,10 +63,10 @@ def _in_transaction(pool, request, func, readonly=False):
     while True:
         try:
             with Transaction().start(pool.database_name, 0,
-                    readonly=readonly, context=context):
+                    context=context):
                 return func()
         except backend.DatabaseOperationalError:
-            if readonly or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 break
             time.sleep(random.uniform(0, 0.001))
     with Transaction().start(pool.database_name, 0, context=context):
