@@ -9,7 +9,9 @@ import json
 import logging
 import random
 import re
+import threading
 import time
+import weakref
 from functools import wraps
 
 from trytond import backend
@@ -115,7 +117,30 @@ def _translated(pool, code, **variables):
         return api.ApiError(code, **variables)
 
 
-def as_terminal(pool, request, func, write=False):
+class _CardQueue:
+    """Requests on one card in this process, one at a time.
+
+    The database already serializes them (the account's row lock), but
+    there every commit sends all waiters back to start again; queueing
+    them here first spares that stampede when a card is hammered.
+    """
+
+    def __init__(self):
+        self._locks = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+
+    def __call__(self, key):
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+        return lock
+
+
+CARD_QUEUE = _CardQueue()
+
+
+def as_terminal(pool, request, func, write=False, card=None):
     """Answer func(terminal) as JSON, func running in one transaction with
     the terminal the request's credential names (R18), and the clerk its
     X-Clerk-Session names; a write at a store that requires clerks needs
@@ -143,6 +168,9 @@ def as_terminal(pool, request, func, write=False):
             result = func(terminal)
         Terminal.touch(terminal)
         return result
+    if write and isinstance(card, dict):
+        with CARD_QUEUE(repr(sorted(card.items()))):
+            return _json(_in_transaction(pool, request, run))
     return _json(_in_transaction(pool, request, run))
 
 
@@ -243,7 +271,7 @@ def grant(request, pool):
     return as_terminal(pool, request, lambda terminal: api.grant(terminal,
             _card(data),
             _positive_int(data, 'amount', 'invalid_amount', 10_000_000),
-            _key(request)), write=True)
+            _key(request)), write=True, card=data.get('card'))
 
 
 @app.route(PREFIX + '/redemptions', methods={'POST'})
@@ -254,7 +282,7 @@ def redeem(request, pool):
     return as_terminal(pool, request, lambda terminal: api.redeem(terminal,
             _card(data),
             _positive_int(data, 'points', 'invalid_points', 10_000_000),
-            _key(request)), write=True)
+            _key(request)), write=True, card=data.get('card'))
 
 
 @app.route(PREFIX + '/transactions/<int:transaction_id>/cancel',
