@@ -222,7 +222,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
     @classmethod
     def _get_origin(cls):
         "Models an entry can come from; modules add theirs."
-        return ['hirakata.point.entry']
+        return ['hirakata.point.entry', 'hirakata.programme']
 
     @classmethod
     def get_origin(cls):

@@ -54,3 +54,7 @@ class CardIdentifierError(ValidationError):
 
 class HolderValidationError(ValidationError):
     error_code = 'invalid_holder'
+
+
+class ProgrammeError(PointError):
+    error_code = 'programme'

@@ -27,7 +27,7 @@ import hashlib
 import json
 import logging
 
-from sql import Cast, For, Literal
+from sql import Cast, Literal
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
@@ -262,11 +262,7 @@ def _returning():
 
 
 def _lock_account(account_id):
-    if backend.name != 'postgresql':
-        return  # SQLite: one writer at a time
-    _run_sql('lock', lambda account, *_: account.select(Literal(1),
-            where=account.id == Arg('id'),
-            for_=For('UPDATE')), id=account_id)
+    statement.lock(Pool().get('hirakata.point.account'), account_id)
 
 
 def _replay(key, digest):

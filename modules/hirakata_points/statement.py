@@ -5,6 +5,8 @@ a warm connection; the terminal's look-up, grant and redeem run a handful
 each. run() builds a statement's text the first time and reuses it, with
 Arg(name) placeholders filled from keyword arguments.
 """
+from sql import For, Literal
+
 from trytond import backend
 from trytond.transaction import Transaction
 
@@ -34,3 +36,13 @@ def run(key, build, /, **args):
     cursor.execute(sql, [args[p.name] if isinstance(p, Arg) else p
             for p in params])
     return cursor
+
+
+def lock(Model, id_):
+    """Lock the row id_ of Model until the transaction ends, waiting for it
+    (PostgreSQL; SQLite has a single writer anyway)."""
+    if backend.name != 'postgresql':
+        return
+    table = Model.__table__()
+    run('lock:' + Model._table, lambda: table.select(Literal(1),
+            where=table.id == Arg('id'), for_=For('UPDATE')), id=id_)
