@@ -188,7 +188,7 @@ class Ledger(Model):
                 channel, origin, reason, key, digest,
                 reversal_of.id if reversal_of else None, extra=extra)
             _change_lots(entry_id, [(l, -take) for l, take in takes])
-        _forget(Account, [account.id])
+        statement.forget(Account, [account.id])
         return Entry(entry_id)
 
     @classmethod
@@ -403,16 +403,6 @@ def _restore_lots(reversed_id, entry_id):
     _change_lots(entry_id, [(lot_id, -points) for lot_id, points in moves])
 
 
-def _forget(Model, ids):
-    "Drop records from the transaction cache after a plain SQL write."
-    transaction = Transaction()
-    transaction.counter += 1
-    for cache in transaction.cache.values():
-        if Model.__name__ in cache:
-            for id_ in ids:
-                cache[Model.__name__].pop(id_, None)
-
-
 def _run_chunk(date, after, size, commit, attempts=10):
     "Expire one chunk, in its own transaction when commit."
     if not commit:
@@ -499,7 +489,7 @@ def _expire_chunk(date, after, size):
     if points:
         _credit_pool('expired_pool', int(points), 'expired_in',
             'expire-pool:%s' % first, date)
-    _forget(Account, ids)
+    statement.forget(Account, ids)
     return int(points or 0), last
 
 
@@ -510,5 +500,5 @@ def _credit_pool(kind, points, entry_kind, key, date):
     balance = _move_balance(pool_account.id, points)
     _insert_entry(pool_account.id, entry_kind, points, balance, date,
         'batch', None, None, key, None)
-    _forget(Account, [pool_account.id])
+    statement.forget(Account, [pool_account.id])
 

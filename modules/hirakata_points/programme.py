@@ -7,6 +7,7 @@ session and holder, within caps and budgets.
 """
 import datetime as dt
 
+from sql import Null
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
@@ -20,6 +21,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import expiry, statement
 from .exceptions import ProgrammeError
+from .statement import Arg
 
 _EDITABLE = {'readonly': Eval('state') != 'draft'}
 RULES = [
@@ -36,8 +38,8 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
     name = fields.Char("Name", required=True)
     budget = fields.Integer("Points Budget",
         help="All the department's programmes together grant at most this.")
-    granted = fields.Function(fields.Integer("Points Granted"),
-        'get_granted')
+    granted = fields.Integer("Points Granted", readonly=True,
+        help="Kept by each participation, in the same transaction.")
 
     @classmethod
     def __setup__(cls):
@@ -49,12 +51,9 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
             ]
         cls._order = [('code', 'ASC'), ('id', 'ASC')]
 
-    @classmethod
-    def get_granted(cls, departments, name):
-        Programme = Pool().get('hirakata.programme')
-        granted = Programme.granted_by(
-            'department', [d.id for d in departments])
-        return {d.id: granted.get(d.id, 0) for d in departments}
+    @staticmethod
+    def default_granted():
+        return 0
 
 
 class ProgrammeType(DeactivableMixin, ModelSQL, ModelView):
@@ -110,8 +109,8 @@ class Programme(Workflow, ModelSQL, ModelView):
     sessions = fields.One2Many('hirakata.programme.session', 'programme',
         "Sessions", states={'readonly': Eval('state').in_(
                 ['closed', 'cancelled'])})
-    granted = fields.Function(fields.Integer("Points Granted"),
-        'get_granted')
+    granted = fields.Integer("Points Granted", readonly=True,
+        help="Kept by each participation, in the same transaction.")
     participations = fields.One2Many('hirakata.programme.participation',
         'programme', "Participations", readonly=True)
     events = fields.One2Many('hirakata.programme.event', 'programme',
@@ -177,24 +176,9 @@ class Programme(Workflow, ModelSQL, ModelView):
 
     default_for_workers = default_for_students = default_for_residents
 
-    @classmethod
-    def granted_by(cls, column, ids):
-        "Points granted to participants, by programme or department."
-        Participation = Pool().get('hirakata.programme.participation')
-        programme = cls.__table__()
-        participation = Participation.__table__()
-        cursor = Transaction().connection.cursor()
-        key = getattr(programme, column)
-        cursor.execute(*participation.join(programme,
-                condition=programme.id == participation.programme).select(
-                key, Coalesce(Sum(participation.points), 0),
-                where=key.in_(ids), group_by=[key]))
-        return {k: int(v) for k, v in cursor}
-
-    @classmethod
-    def get_granted(cls, programmes, name):
-        granted = cls.granted_by('id', [p.id for p in programmes])
-        return {p.id: granted.get(p.id, 0) for p in programmes}
+    @staticmethod
+    def default_granted():
+        return 0
 
     @classmethod
     def _log_event(cls, programmes, action, comment=None):
@@ -369,11 +353,8 @@ class Participation(ModelSQL, ModelView):
         """
         pool = Pool()
         Ledger = pool.get('hirakata.point.ledger')
-        Programme = pool.get('hirakata.programme')
         programme = session.programme
         date = date or session.date
-        # One grant at a time per programme keeps its budget and caps true.
-        statement.lock(Programme, programme.id)
         existing = cls.search([('session', '=', session.id),
                 ('holder', '=', holder.id)], limit=1)
         if existing:
@@ -389,7 +370,8 @@ class Participation(ModelSQL, ModelView):
                     programme=programme.rec_name))
         programme.check_eligible(holder, date)
         points = cls.points_for(programme, session, holder, hours)
-        cls._check_limits(programme, holder, points, date)
+        cls._check_caps(programme, holder, points, date)
+        cls._count_against_budgets(programme, points)
         policy = programme.type.expiry_policy
         entry = Ledger.grant(holder.account, points, key=cls._key(key),
             channel=channel, origin=programme, reason=reason, policy=policy,
@@ -426,7 +408,7 @@ class Participation(ModelSQL, ModelView):
         return points
 
     @classmethod
-    def _check_limits(cls, programme, holder, points, date):
+    def _check_caps(cls, programme, holder, points, date):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
 
@@ -447,17 +429,46 @@ class Participation(ModelSQL, ModelView):
                 raise ProgrammeError(gettext(
                         'hirakata_points.msg_over_cap_year',
                         cap=programme.cap_per_person_year))
-        if total(table.programme == programme.id) + points > (
-                programme.budget):
+
+
+    @classmethod
+    def _count_against_budgets(cls, programme, points):
+        """Add points to the programme's and department's granted totals,
+        refused past a budget (R12).
+
+        Each is one guarded UPDATE of the row: parallel grants of one
+        programme queue on it, and PostgreSQL makes the later ones start
+        again on a fresh snapshot, so caps and budgets are checked against
+        what was really granted.
+        """
+        pool = Pool()
+        Programme = pool.get('hirakata.programme')
+        Department = pool.get('hirakata.department')
+        programme_table = Programme.__table__()
+        department_table = Department.__table__()
+        if not statement.run('hirakata.programme:count', lambda:
+                programme_table.update([programme_table.granted],
+                    [programme_table.granted + Arg('points')],
+                    where=(programme_table.id == Arg('id'))
+                    & (programme_table.granted + Arg('points')
+                        <= programme_table.budget)),
+                id=programme.id, points=points).rowcount:
             raise ProgrammeError(gettext(
                     'hirakata_points.msg_over_budget',
                     budget=programme.budget))
-        department = programme.department
-        if department.budget and department.granted + points > (
-                department.budget):
+        if not statement.run('hirakata.department:count', lambda:
+                department_table.update([department_table.granted],
+                    [department_table.granted + Arg('points')],
+                    where=(department_table.id == Arg('id'))
+                    & ((department_table.budget == Null)
+                        | (department_table.granted + Arg('points')
+                            <= department_table.budget))),
+                id=programme.department.id, points=points).rowcount:
             raise ProgrammeError(gettext(
                     'hirakata_points.msg_over_department_budget',
-                    budget=department.budget))
+                    budget=programme.department.budget))
+        statement.forget(Programme, [programme.id])
+        statement.forget(Department, [programme.department.id])
 
 
 class GrantStart(ModelView):

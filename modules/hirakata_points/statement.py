@@ -46,3 +46,13 @@ def lock(Model, id_):
     table = Model.__table__()
     run('lock:' + Model._table, lambda: table.select(Literal(1),
             where=table.id == Arg('id'), for_=For('UPDATE')), id=id_)
+
+
+def forget(Model, ids):
+    "Drop records from the transaction's cache after a plain SQL write."
+    transaction = Transaction()
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        if Model.__name__ in cache:
+            for id_ in ids:
+                cache[Model.__name__].pop(id_, None)
