@@ -181,6 +181,29 @@ class Programme(Workflow, ModelSQL, ModelView):
         return 0
 
     @classmethod
+    def write(cls, *args):
+        "Only an approver raises the budget of an open programme (R12)."
+        actions = iter(args)
+        for programmes, values in zip(actions, actions):
+            if 'budget' in values and any(
+                    p.state == 'open' for p in programmes):
+                cls._check_approver()
+        super().write(*args)
+
+    @staticmethod
+    def _check_approver():
+        pool = Pool()
+        User = pool.get('res.user')
+        Data = pool.get('ir.model.data')
+        if not Transaction().check_access:
+            return
+        approvers = {Data.get_id('hirakata_points', 'group_city_approver'),
+            Data.get_id('hirakata_points', 'group_admin')}
+        if not approvers & set(User.get_groups()):
+            raise ProgrammeError(gettext(
+                    'hirakata_points.msg_budget_approver_only'))
+
+    @classmethod
     def _log_event(cls, programmes, action, comment=None):
         Event = Pool().get('hirakata.programme.event')
         Event.create([{'programme': p.id, 'action': action,

@@ -113,6 +113,22 @@ class ProgrammeTestCase(_DBTestCase):
         self.assertEqual(programme.__class__(programme.id).granted, 100)
 
     @with_transaction()
+    def test_only_an_approver_raises_an_open_programmes_budget(self):
+        Programme = Pool().get('hirakata.programme')
+        programme = create_programme(budget=100)
+        staff = create_user('staff', 'group_city_staff')
+        approver = create_user('approver', 'group_city_approver')
+        with Transaction().set_context(_check_access=True):
+            with Transaction().set_user(staff.id):
+                with self.assertRaises(ProgrammeError):
+                    Programme.write([Programme(programme.id)],
+                        {'budget': 1000})
+            with Transaction().set_user(approver.id):
+                Programme.write([Programme(programme.id)], {'budget': 1000})
+        self.assertEqual(Programme(programme.id).budget, 1000)
+        attend(programme, create_holder())
+
+    @with_transaction()
     def test_only_open_programme_grants(self):
         programme = create_programme(submit_and_open=False)
         with self.assertRaises(ProgrammeError):
