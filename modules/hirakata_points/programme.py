@@ -366,24 +366,17 @@ class Participation(ModelSQL, ModelView):
                 (t.programme, Index.Range())))
 
     @classmethod
-    def record(cls, session, holder, *, channel, key, hours=None,
-            reason=None, date=None):
-        """Record holder's participation in session and grant its points.
+    def check(cls, session, holder, hours=None, date=None):
+        """The points holder's participation in session would earn.
 
-        Refused with the reason when the programme is not open, the holder
-        is not eligible, already recorded, over a cap or over the budget.
-        The same key again returns the first participation.
+        Raises ProgrammeError with the reason when the programme is not
+        open, the holder is not eligible, already recorded, over a cap or
+        over a budget. Changes nothing: the import preview uses it.
         """
-        pool = Pool()
-        Ledger = pool.get('hirakata.point.ledger')
         programme = session.programme
         date = date or session.date
-        existing = cls.search([('session', '=', session.id),
-                ('holder', '=', holder.id)], limit=1)
-        if existing:
-            if existing[0].entry and existing[0].entry.idempotency_key == (
-                    cls._key(key)):
-                return existing[0]
+        if cls.search([('session', '=', session.id),
+                    ('holder', '=', holder.id)], limit=1):
             raise ProgrammeError(gettext(
                     'hirakata_points.msg_participation_duplicate'))
         if programme.state != 'open' or not (
@@ -394,6 +387,37 @@ class Participation(ModelSQL, ModelView):
         programme.check_eligible(holder, date)
         points = cls.points_for(programme, session, holder, hours)
         cls._check_caps(programme, holder, points, date)
+        if programme.granted + points > programme.budget:
+            raise ProgrammeError(gettext(
+                    'hirakata_points.msg_over_budget',
+                    budget=programme.budget))
+        department = programme.department
+        if department.budget and (
+                department.granted + points > department.budget):
+            raise ProgrammeError(gettext(
+                    'hirakata_points.msg_over_department_budget',
+                    budget=department.budget))
+        return points
+
+    @classmethod
+    def record(cls, session, holder, *, channel, key, hours=None,
+            reason=None, date=None):
+        """Record holder's participation in session and grant its points.
+
+        Refused as check() says; the budgets are counted again in the
+        database (_count_against_budgets) for parallel grants. The same
+        key again returns the first participation.
+        """
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        programme = session.programme
+        date = date or session.date
+        existing = cls.search([('session', '=', session.id),
+                ('holder', '=', holder.id)], limit=1)
+        if existing and existing[0].entry and (
+                existing[0].entry.idempotency_key == cls._key(key)):
+            return existing[0]
+        points = cls.check(session, holder, hours, date)
         cls._count_against_budgets(programme, points)
         policy = programme.type.expiry_policy
         entry = Ledger.grant(holder.account, points, key=cls._key(key),

@@ -128,6 +128,64 @@ class ProgrammeTestCase(_DBTestCase):
         self.assertEqual(Programme(programme.id).budget, 1000)
         attend(programme, create_holder())
 
+    def import_file(self, programme, data, filename):
+        "Run the import wizard up to its preview; return (wizard, preview)."
+        Import = Pool().get('hirakata.programme.import', type='wizard')
+        session_id, _, _ = Import.create()
+        wizard = Import(session_id)
+        wizard.start.session = programme.sessions[0]
+        wizard.start.file = data
+        wizard.start.filename = filename
+        return wizard, wizard.default_preview(None)
+
+    @with_transaction()
+    def test_import_previews_every_row_then_grants_the_ok_ones(self):
+        Card = Pool().get('hirakata.card')
+        programme = create_programme(min_age=60)
+        senior = create_holder()
+        young = create_holder(name="若者")
+        young.birth_date = TODAY.replace(year=TODAY.year - 20)
+        young.save()
+        card, = Card.create([{'holder': senior.id, 'technology': 'qr'}])
+        csv = ("card,holder\n%s,\n,%s\n,H99999999\n,%s\n" % (
+                card.identifier, young.number, senior.number)).encode()
+        wizard, preview = self.import_file(programme, csv, 'list.csv')
+        self.assertEqual([(l['row'], l['outcome']) for l in preview['lines']],
+            [(2, 'ok'), (3, 'refused'), (4, 'unknown'), (5, 'duplicate')])
+        self.assertIn('60', preview['lines'][1]['message'])
+        self.assertEqual((preview['ok'], preview['points']), (1, 100))
+        wizard.transition_grant()
+        self.assertEqual(senior.account.__class__(senior.account.id).balance,
+            100)
+
+        wizard, preview = self.import_file(programme, csv, 'list.csv')
+        self.assertEqual(preview['ok'], 0)
+        wizard.transition_grant()
+        self.assertEqual(senior.account.__class__(senior.account.id).balance,
+            100)
+
+    @with_transaction()
+    def test_import_reads_xlsx_with_hours(self):
+        import io
+
+        import xlsxwriter
+        programme = create_programme(rule='hour', points=50)
+        holder = create_holder()
+        out = io.BytesIO()
+        workbook = xlsxwriter.Workbook(out)
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, ['holder', 'hours'])
+        sheet.write_row(1, 0, [holder.number, 1.5])
+        sheet.write_row(2, 0, ['H00000000', 'x'])
+        workbook.close()
+        wizard, preview = self.import_file(programme, out.getvalue(),
+            'list.xlsx')
+        self.assertEqual([(l['outcome'], l.get('points'))
+                for l in preview['lines']], [('ok', 75), ('invalid', None)])
+        wizard.transition_grant()
+        self.assertEqual(holder.account.__class__(holder.account.id).balance,
+            75)
+
     @with_transaction()
     def test_only_open_programme_grants(self):
         programme = create_programme(submit_and_open=False)

@@ -1,0 +1,174 @@
+"""Participant lists imported from CSV or XLSX (R11).
+
+The wizard reads the file, shows every row's outcome (ok, ineligible,
+unknown card, duplicate, over cap…) before anything is granted, then
+grants exactly the ok rows. Each row's key is the session and holder, so
+importing the same file again grants nothing new.
+"""
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.pool import Pool
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import ProgrammeError
+
+OUTCOMES = [
+    ('ok', "OK"),
+    ('unknown', "Unknown Card or Holder"),
+    ('refused', "Refused"),
+    ('duplicate', "Duplicate"),
+    ('invalid', "Invalid Row"),
+    ]
+
+
+def read_rows(data, filename):
+    """The file's rows as dicts keyed by the header's names, lower case.
+
+    Columns: holder (holder number) or card (card number or IDm), and
+    optionally technology and hours."""
+    if (filename or '').lower().endswith('.xlsx'):
+        import openpyxl
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True,
+            data_only=True).active
+        rows = [[('' if v is None else str(v)).strip() for v in row]
+            for row in sheet.iter_rows(values_only=True)]
+    else:
+        text = data.decode('utf-8-sig')
+        rows = [[v.strip() for v in row] for row in csv.reader(
+                io.StringIO(text))]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return []
+    header = [h.lower() for h in rows[0]]
+    return [dict(zip(header, row)) for row in rows[1:]]
+
+
+class ImportStart(ModelView):
+    "Import Participants"
+    __name__ = 'hirakata.programme.import.start'
+    session = fields.Many2One('hirakata.programme.session', "Session",
+        required=True, domain=[('programme.state', '=', 'open')])
+    file = fields.Binary("File", required=True, filename='filename',
+        help="CSV (UTF-8) or XLSX with a header row: holder or card, "
+        "and hours for programmes paid by the hour.")
+    filename = fields.Char("File Name")
+
+
+class ImportLine(ModelView):
+    "Import Row"
+    __name__ = 'hirakata.programme.import.line'
+    row = fields.Integer("Row", readonly=True)
+    reference = fields.Char("Card or Holder", readonly=True)
+    holder = fields.Many2One('hirakata.holder', "Holder", readonly=True)
+    hours = fields.Numeric("Hours", digits=(6, 2), readonly=True)
+    points = fields.Integer("Points", readonly=True)
+    outcome = fields.Selection(OUTCOMES, "Outcome", readonly=True)
+    message = fields.Char("Message", readonly=True)
+
+
+class ImportPreview(ModelView):
+    "Import Participants"
+    __name__ = 'hirakata.programme.import.preview'
+    lines = fields.One2Many('hirakata.programme.import.line', None,
+        "Rows", readonly=True)
+    ok = fields.Integer("Rows to Grant", readonly=True)
+    points = fields.Integer("Points to Grant", readonly=True)
+
+
+class Import(Wizard):
+    "Import Participants"
+    __name__ = 'hirakata.programme.import'
+    start = StateView('hirakata.programme.import.start',
+        'hirakata_points.programme_import_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Preview", 'preview', 'tryton-forward', default=True),
+            ])
+    preview = StateView('hirakata.programme.import.preview',
+        'hirakata_points.programme_import_preview_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Grant", 'grant', 'tryton-ok', default=True),
+            ])
+    grant = StateTransition()
+
+    def outcomes(self):
+        "Every row with its outcome, as the preview shows it."
+        pool = Pool()
+        Participation = pool.get('hirakata.programme.participation')
+        session = self.start.session
+        seen, lines = set(), []
+        for number, row in enumerate(read_rows(self.start.file,
+                    self.start.filename), 2):
+            line = {'row': number, 'outcome': 'ok',
+                'reference': row.get('holder') or row.get('card') or ''}
+            lines.append(line)
+            try:
+                hours = row.get('hours')
+                line['hours'] = Decimal(hours) if hours else None
+            except InvalidOperation:
+                line.update(outcome='invalid', message=gettext(
+                        'hirakata_points.msg_import_hours'))
+                continue
+            holder = self._holder(row)
+            if holder is None:
+                line.update(outcome='unknown', message=gettext(
+                        'hirakata_points.msg_import_unknown'))
+                continue
+            line['holder'] = holder.id
+            if holder.id in seen:
+                line.update(outcome='duplicate', message=gettext(
+                        'hirakata_points.msg_participation_duplicate'))
+                continue
+            seen.add(holder.id)
+            try:
+                line['points'] = Participation.check(session, holder,
+                    line['hours'])
+            except ProgrammeError as error:
+                duplicate = Participation.search([
+                        ('session', '=', session.id),
+                        ('holder', '=', holder.id)], limit=1)
+                line.update(outcome='duplicate' if duplicate else 'refused',
+                    message=error.message)
+        return lines
+
+    @staticmethod
+    def _holder(row):
+        pool = Pool()
+        Holder = pool.get('hirakata.holder')
+        Card = pool.get('hirakata.card')
+        if row.get('holder'):
+            holders = Holder.search([('number', '=', row['holder'])],
+                limit=1)
+            return holders[0] if holders else None
+        identifier = row.get('card') or ''
+        technology = row.get('technology') or (
+            'qr' if identifier.isdigit() and len(identifier) == 16
+            else 'felica')
+        try:
+            return Holder(Card.find(technology, identifier).holder)
+        except UserError:
+            return None
+
+    def default_preview(self, fields):
+        lines = self.outcomes()
+        ok = [l for l in lines if l['outcome'] == 'ok']
+        return {'lines': lines, 'ok': len(ok),
+            'points': sum(l['points'] for l in ok)}
+
+    def transition_grant(self):
+        "Grant the ok rows; their keys make a re-import grant nothing new."
+        pool = Pool()
+        Participation = pool.get('hirakata.programme.participation')
+        Holder = pool.get('hirakata.holder')
+        session = self.start.session
+        for line in self.outcomes():
+            if line['outcome'] == 'ok':
+                Participation.record(session, Holder(line['holder']),
+                    channel='import', hours=line['hours'],
+                    key='import:%s:%s' % (session.id, line['holder']))
+        return 'end'
+
