@@ -100,6 +100,12 @@ class Import(Wizard):
         pool = Pool()
         Participation = pool.get('hirakata.programme.participation')
         session = self.start.session
+        programme = session.programme
+        department = programme.department
+        # What the budgets leave, as the rows above take their share.
+        left = programme.budget - programme.granted
+        department_left = (department.budget - department.granted
+            if department.budget else None)
         seen, lines = set(), []
         for number, row in enumerate(read_rows(self.start.file,
                     self.start.filename), 2):
@@ -125,8 +131,19 @@ class Import(Wizard):
                 continue
             seen.add(holder.id)
             try:
-                line['points'] = Participation.check(session, holder,
-                    line['hours'])
+                points = line['points'] = Participation.check(session,
+                    holder, line['hours'])
+                if points > left:
+                    raise ProgrammeError(gettext(
+                            'hirakata_points.msg_over_budget',
+                            budget=programme.budget))
+                if department_left is not None and points > department_left:
+                    raise ProgrammeError(gettext(
+                            'hirakata_points.msg_over_department_budget',
+                            budget=department.budget))
+                left -= points
+                if department_left is not None:
+                    department_left -= points
             except ProgrammeError as error:
                 duplicate = Participation.search([
                         ('session', '=', session.id),
@@ -161,14 +178,12 @@ class Import(Wizard):
 
     def transition_grant(self):
         "Grant the ok rows; their keys make a re-import grant nothing new."
-        pool = Pool()
-        Participation = pool.get('hirakata.programme.participation')
-        Holder = pool.get('hirakata.holder')
+        Participation = Pool().get('hirakata.programme.participation')
         session = self.start.session
-        for line in self.outcomes():
-            if line['outcome'] == 'ok':
-                Participation.record(session, Holder(line['holder']),
-                    channel='import', hours=line['hours'],
-                    key='import:%s:%s' % (session.id, line['holder']))
+        Participation.record_checked(session, [
+                (l['holder'], l['hours'], l['points'],
+                    'import:%s:%s' % (session.id, l['holder']))
+                for l in self.outcomes() if l['outcome'] == 'ok'],
+            channel='import')
         return 'end'
 

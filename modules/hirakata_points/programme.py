@@ -430,6 +430,39 @@ class Participation(ModelSQL, ModelView):
                     'entry': entry.id}])
         return participation
 
+    @classmethod
+    def record_checked(cls, session, rows, *, channel):
+        """Record participations already passed by check(), in a batch.
+
+        rows: (holder id, hours, points, key). The budgets are counted once
+        for all of them (all or none fit), each row is granted through the
+        ledger, and the participations are created together: an import of
+        thousands of rows does no per-row checks twice.
+        """
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        Account = pool.get('hirakata.point.account')
+        programme = session.programme
+        if not rows:
+            return []
+        cls._count_against_budgets(programme, sum(r[2] for r in rows))
+        accounts = {a.holder.id: a for a in Account.search([
+                    ('holder', 'in', [r[0] for r in rows]),
+                    ('kind', '=', 'holder'),
+                    ])}
+        policy = programme.type.expiry_policy
+        vlist = []
+        for holder_id, hours, points, key in rows:
+            entry = Ledger.grant(accounts[holder_id], points,
+                key=cls._key(key), channel=channel, origin=programme,
+                policy=policy,
+                request={'session': session.id, 'hours': str(hours)})
+            vlist.append({'programme': programme.id, 'session': session.id,
+                    'holder': holder_id, 'date': session.date,
+                    'hours': hours, 'points': points, 'channel': channel,
+                    'entry': entry.id})
+        return cls.create(vlist)
+
     @staticmethod
     def _key(key):
         return 'programme:%s' % key

@@ -165,6 +165,18 @@ class ProgrammeTestCase(_DBTestCase):
             100)
 
     @with_transaction()
+    def test_import_preview_counts_the_budget_row_by_row(self):
+        programme = create_programme(budget=250)
+        holders = [create_holder(name="参加者%s" % i) for i in range(3)]
+        csv = ('holder\n' + ''.join('%s\n' % h.number for h in holders)
+            ).encode()
+        wizard, preview = self.import_file(programme, csv, 'list.csv')
+        self.assertEqual([l['outcome'] for l in preview['lines']],
+            ['ok', 'ok', 'refused'])
+        wizard.transition_grant()
+        self.assertEqual(programme.__class__(programme.id).granted, 200)
+
+    @with_transaction()
     def test_import_reads_xlsx_with_hours(self):
         import io
 
