@@ -58,3 +58,7 @@ class HolderValidationError(ValidationError):
 
 class ProgrammeError(PointError):
     error_code = 'programme'
+
+
+class ParticipationDuplicate(ProgrammeError):
+    error_code = 'participation_duplicate'

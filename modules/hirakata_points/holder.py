@@ -22,6 +22,12 @@ PERSONAL_FIELDS = {'name', 'name_kana', 'birth_date', 'postal_code',
 access_log = logging.getLogger('hirakata.personal_data')
 
 
+def age_on(birth_date, date):
+    "Age in full years on date (eligibility, campaigns)."
+    return date.year - birth_date.year - (
+        (date.month, date.day) < (birth_date.month, birth_date.day))
+
+
 class District(DeactivableMixin, ModelSQL, ModelView):
     "School district (校区), the unit the city uses to target programmes."
     __name__ = 'hirakata.district'

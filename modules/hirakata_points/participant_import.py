@@ -15,7 +15,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import ProgrammeError
+from .exceptions import ParticipationDuplicate, ProgrammeError
 
 OUTCOMES = [
     ('ok', "OK"),
@@ -100,13 +100,7 @@ class Import(Wizard):
         pool = Pool()
         Participation = pool.get('hirakata.programme.participation')
         session = self.start.session
-        programme = session.programme
-        department = programme.department
-        # What the budgets leave, as the rows above take their share.
-        left = programme.budget - programme.granted
-        department_left = (department.budget - department.granted
-            if department.budget else None)
-        seen, lines = set(), []
+        seen, lines, taken = set(), [], 0
         for number, row in enumerate(read_rows(self.start.file,
                     self.start.filename), 2):
             line = {'row': number, 'outcome': 'ok',
@@ -131,25 +125,13 @@ class Import(Wizard):
                 continue
             seen.add(holder.id)
             try:
-                points = line['points'] = Participation.check(session,
-                    holder, line['hours'])
-                if points > left:
-                    raise ProgrammeError(gettext(
-                            'hirakata_points.msg_over_budget',
-                            budget=programme.budget))
-                if department_left is not None and points > department_left:
-                    raise ProgrammeError(gettext(
-                            'hirakata_points.msg_over_department_budget',
-                            budget=department.budget))
-                left -= points
-                if department_left is not None:
-                    department_left -= points
+                line['points'] = Participation.check(session, holder,
+                    line['hours'], taken=taken)
+                taken += line['points']
+            except ParticipationDuplicate as error:
+                line.update(outcome='duplicate', message=error.message)
             except ProgrammeError as error:
-                duplicate = Participation.search([
-                        ('session', '=', session.id),
-                        ('holder', '=', holder.id)], limit=1)
-                line.update(outcome='duplicate' if duplicate else 'refused',
-                    message=error.message)
+                line.update(outcome='refused', message=error.message)
         return lines
 
     @staticmethod

@@ -20,7 +20,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import expiry, statement
-from .exceptions import ProgrammeError
+from .exceptions import ParticipationDuplicate, ProgrammeError
+from .holder import age_on
 from .statement import Arg
 
 _EDITABLE = {'readonly': Eval('state') != 'draft'}
@@ -269,9 +270,7 @@ class Programme(Workflow, ModelSQL, ModelView):
     def check_eligible(self, holder, date):
         "Raise ProgrammeError with the reason a holder may not take part."
         reason = None
-        born = holder.birth_date
-        age = date.year - born.year - (
-            (date.month, date.day) < (born.month, born.day))
+        age = age_on(holder.birth_date, date)
         if self.min_age and age < self.min_age:
             reason = gettext('hirakata_points.msg_ineligible_young',
                 age=self.min_age)
@@ -366,18 +365,20 @@ class Participation(ModelSQL, ModelView):
                 (t.programme, Index.Range())))
 
     @classmethod
-    def check(cls, session, holder, hours=None, date=None):
+    def check(cls, session, holder, hours=None, date=None, taken=0):
         """The points holder's participation in session would earn.
 
         Raises ProgrammeError with the reason when the programme is not
-        open, the holder is not eligible, already recorded, over a cap or
-        over a budget. Changes nothing: the import preview uses it.
+        open, the holder is not eligible, already recorded
+        (ParticipationDuplicate), over a cap or over a budget, counting the
+        points taken by rows before it in the same batch. Changes nothing:
+        the import preview uses it.
         """
         programme = session.programme
         date = date or session.date
         if cls.search([('session', '=', session.id),
                     ('holder', '=', holder.id)], limit=1):
-            raise ProgrammeError(gettext(
+            raise ParticipationDuplicate(gettext(
                     'hirakata_points.msg_participation_duplicate'))
         if programme.state != 'open' or not (
                 programme.start_date <= date <= programme.end_date):
@@ -387,13 +388,13 @@ class Participation(ModelSQL, ModelView):
         programme.check_eligible(holder, date)
         points = cls.points_for(programme, session, holder, hours)
         cls._check_caps(programme, holder, points, date)
-        if programme.granted + points > programme.budget:
+        if programme.granted + taken + points > programme.budget:
             raise ProgrammeError(gettext(
                     'hirakata_points.msg_over_budget',
                     budget=programme.budget))
         department = programme.department
         if department.budget and (
-                department.granted + points > department.budget):
+                department.granted + taken + points > department.budget):
             raise ProgrammeError(gettext(
                     'hirakata_points.msg_over_department_budget',
                     budget=department.budget))

@@ -9,6 +9,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import ValidationError
 from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
@@ -199,18 +200,6 @@ class Store(Workflow, ModelSQL, ModelView):
     def close(cls, stores):
         pass
 
-    def running_campaigns(self, date):
-        "The campaigns running on date, whoever the holder."
-        weekday = WEEKDAYS[date.weekday()]
-        return [c for c in self.campaigns
-            if c.active and c.start_date <= date <= c.end_date
-            and getattr(c, weekday)]
-
-    def points_for(self, amount, date, holder=None):
-        "Points for a purchase of amount yen, and the campaigns applied."
-        return compute_points(amount, self.yen_per_point,
-            self.running_campaigns(date), holder, date)
-
     @classmethod
     def campaigns_on(cls, store_id, date):
         "The store's campaigns running on date, read in one query."
@@ -236,11 +225,6 @@ class Store(Workflow, ModelSQL, ModelView):
 # What the points rule needs of a campaign; Campaign records have it too.
 CampaignTerms = namedtuple('CampaignTerms',
     ['name', 'kind', 'multiplier', 'bonus_points', 'min_age', 'district'])
-
-
-def age_on(birth_date, date):
-    return date.year - birth_date.year - (
-        (date.month, date.day) < (birth_date.month, birth_date.day))
 
 
 def _id(value):
@@ -353,10 +337,6 @@ class Campaign(DeactivableMixin, ModelSQL, ModelView):
                 raise ValidationError(gettext(
                         'hirakata_points_pos.msg_campaign_bonus',
                         campaign=campaign.name))
-
-    @property
-    def label(self):
-        return campaign_label(self)
 
 
 class User(metaclass=PoolMeta):

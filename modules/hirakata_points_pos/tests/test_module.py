@@ -73,7 +73,9 @@ class HirakataPointsPosTestCase(ModuleTestCase):
                     'start_date': today - dt.timedelta(days=9),
                     'end_date': today - dt.timedelta(days=1)},
                 ])
-        points, applied = store.points_for(1299, today)
+        points, applied = compute_points(1299, store.yen_per_point,
+            pool.get('hirakata.store').campaigns_on(store.id, today), None,
+            today)
         self.assertEqual(points, 12 * 3 + 5)
         self.assertEqual(sorted(c.name for c in applied), ["3倍", "来店"])
 
@@ -96,13 +98,14 @@ class HirakataPointsPosTestCase(ModuleTestCase):
         visitor = make_holder("田中 花子", "タナカ ハナコ", '0102030405060709')
         visitor.holder.district = there
         visitor.holder.save()
-        found = Card.find('felica', '0102030405060708')
-        self.assertEqual(store.points_for(500, today, resident.holder)[0], 15)
-        self.assertEqual(store.points_for(500, today, visitor.holder)[0], 5)
-        points, applied = compute_points(500, 100,
-            pool.get('hirakata.store').campaigns_on(store.id, today), found,
-            today)
-        self.assertEqual((points, [c.name for c in applied]), (15, ["地元"]))
+        campaigns = pool.get('hirakata.store').campaigns_on(store.id, today)
+        for idm, points, applied in [
+                ('0102030405060708', 15, ["地元"]),
+                ('0102030405060709', 5, [])]:
+            total, used = compute_points(500, 100, campaigns,
+                Card.find('felica', idm), today)
+            self.assertEqual((total, [c.name for c in used]),
+                (points, applied))
 
     @with_transaction()
     def test_store_rate_within_city_bounds(self):
