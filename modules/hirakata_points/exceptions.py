@@ -62,3 +62,19 @@ class ProgrammeError(PointError):
 
 class ParticipationDuplicate(ProgrammeError):
     error_code = 'participation_duplicate'
+
+
+class ProgrammeNotOpen(ProgrammeError):
+    error_code = 'programme_not_open'
+
+
+class NotEligible(ProgrammeError):
+    error_code = 'not_eligible'
+
+
+class OverCap(ProgrammeError):
+    error_code = 'over_cap'
+
+
+class OverBudget(ProgrammeError):
+    error_code = 'over_budget'

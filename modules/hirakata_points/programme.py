@@ -20,7 +20,9 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import expiry, statement
-from .exceptions import ParticipationDuplicate, ProgrammeError
+from .exceptions import (
+    NotEligible, OverBudget, OverCap, ParticipationDuplicate, ProgrammeError,
+    ProgrammeNotOpen)
 from .holder import age_on
 from .statement import Arg
 
@@ -282,7 +284,7 @@ class Programme(Workflow, ModelSQL, ModelView):
         elif not getattr(self, 'for_%ss' % holder.relation):
             reason = gettext('hirakata_points.msg_ineligible_relation')
         if reason:
-            raise ProgrammeError(gettext(
+            raise NotEligible(gettext(
                     'hirakata_points.msg_ineligible',
                     holder=holder.number, reason=reason))
 
@@ -382,20 +384,20 @@ class Participation(ModelSQL, ModelView):
                     'hirakata_points.msg_participation_duplicate'))
         if programme.state != 'open' or not (
                 programme.start_date <= date <= programme.end_date):
-            raise ProgrammeError(gettext(
+            raise ProgrammeNotOpen(gettext(
                     'hirakata_points.msg_programme_not_open',
                     programme=programme.rec_name))
         programme.check_eligible(holder, date)
         points = cls.points_for(programme, session, holder, hours)
         cls._check_caps(programme, holder, points, date)
         if programme.granted + taken + points > programme.budget:
-            raise ProgrammeError(gettext(
+            raise OverBudget(gettext(
                     'hirakata_points.msg_over_budget',
                     budget=programme.budget))
         department = programme.department
         if department.budget and (
                 department.granted + taken + points > department.budget):
-            raise ProgrammeError(gettext(
+            raise OverBudget(gettext(
                     'hirakata_points.msg_over_department_budget',
                     budget=department.budget))
         return points
@@ -500,14 +502,14 @@ class Participation(ModelSQL, ModelView):
         mine = (table.programme == programme.id) & (table.holder == holder.id)
         if programme.cap_per_person and (
                 total(mine) + points > programme.cap_per_person):
-            raise ProgrammeError(gettext(
+            raise OverCap(gettext(
                     'hirakata_points.msg_over_cap_person',
                     cap=programme.cap_per_person))
         if programme.cap_per_person_year:
             year_start = dt.date(expiry.fiscal_year(date), 4, 1)
             if total(mine & (table.date >= year_start)) + points > (
                     programme.cap_per_person_year):
-                raise ProgrammeError(gettext(
+                raise OverCap(gettext(
                         'hirakata_points.msg_over_cap_year',
                         cap=programme.cap_per_person_year))
 
@@ -534,7 +536,7 @@ class Participation(ModelSQL, ModelView):
                     & (programme_table.granted + Arg('points')
                         <= programme_table.budget)),
                 id=programme.id, points=points).rowcount:
-            raise ProgrammeError(gettext(
+            raise OverBudget(gettext(
                     'hirakata_points.msg_over_budget',
                     budget=programme.budget))
         if not statement.run('hirakata.department:count', lambda:
@@ -545,7 +547,7 @@ class Participation(ModelSQL, ModelView):
                         | (department_table.granted + Arg('points')
                             <= department_table.budget))),
                 id=programme.department.id, points=points).rowcount:
-            raise ProgrammeError(gettext(
+            raise OverBudget(gettext(
                     'hirakata_points.msg_over_department_budget',
                     budget=programme.department.budget))
         statement.forget(Programme, [programme.id])

@@ -49,12 +49,21 @@ ERRORS = {
     'clerk_required': (401, 'msg_api_clerk_required'),
     'clerk_invalid': (401, 'msg_api_clerk_invalid'),
     'other_store': (403, 'msg_api_other_store'),
+    'wrong_terminal': (403, 'msg_api_wrong_terminal'),
     'store_inactive': (403, 'msg_api_store_inactive'),
     'store_cannot_grant': (403, 'msg_api_store_cannot_grant'),
     'store_cannot_redeem': (403, 'msg_api_store_cannot_redeem'),
     'unknown_card': (404, 'msg_api_unknown_card'),
     'unknown_transaction': (404, 'msg_api_unknown_transaction'),
     'insufficient_points': (409, 'msg_api_insufficient_points'),
+    'participation_duplicate': (409, 'msg_api_participation_duplicate'),
+    'programme_not_open': (409, 'msg_api_programme_refused'),
+    'not_eligible': (409, 'msg_api_programme_refused'),
+    'over_cap': (409, 'msg_api_programme_refused'),
+    'over_budget': (409, 'msg_api_programme_refused'),
+    'session_not_today': (409, 'msg_api_session_not_today'),
+    'invalid_hours': (400, 'msg_api_invalid_hours'),
+    'invalid_participation': (400, 'msg_api_programme_refused'),
     'card_blocked': (409, 'msg_api_card_blocked'),
     'idempotency_conflict': (409, 'msg_api_idempotency_conflict'),
     'not_cancellable': (409, 'msg_api_not_cancellable'),
@@ -74,7 +83,16 @@ _LEDGER_CODES = {
     'unknown_card': 'unknown_card',
     'card_blocked': 'card_blocked',
     'invalid_identifier': 'invalid_identifier',
+    'participation_duplicate': 'participation_duplicate',
+    'programme_not_open': 'programme_not_open',
+    'not_eligible': 'not_eligible',
+    'over_cap': 'over_cap',
+    'over_budget': 'over_budget',
+    'programme': 'invalid_participation',
     }
+# Refusals whose own message tells the clerk more than the generic one.
+_KEEP_MESSAGE = {'insufficient_points', 'programme_not_open', 'not_eligible',
+    'over_cap', 'over_budget', 'invalid_participation'}
 
 
 def from_point_error(error):
@@ -83,8 +101,8 @@ def from_point_error(error):
     if code is None:
         return None
     api_error = ApiError(code)
-    if code == 'insufficient_points':
-        # The ledger's message says how many points are available.
+    if code in _KEEP_MESSAGE:
+        # e.g. how many points are available, why a holder may not join.
         api_error.message = error.message
     return api_error
 
@@ -135,20 +153,34 @@ def card_summary(card):
 
 
 def describe(terminal):
-    "The terminal, its store, its rate and the campaigns running today."
+    """The terminal and what it serves: its store with the rate and today's
+    campaigns, its programme session, or nothing for a kiosk."""
+    result = {'terminal': {'id': terminal.id, 'name': terminal.name,
+            'kind': terminal.kind}}
+    if terminal.kind == 'venue':
+        result['venue'] = venue_status(terminal)
+    if terminal.kind != 'store':
+        return result
     Store = Pool().get('hirakata.store')
     campaigns = Store.campaigns_on(terminal.store, dt.date.today())
-    return {
-        'terminal': {'id': terminal.id, 'name': terminal.name},
+    result.update({
         'store': {'code': terminal.store_code, 'name': terminal.store_name,
             'state': terminal.store_state, 'grants': bool(terminal.grants),
             'redeems': bool(terminal.redeems),
             'yen_per_point': terminal.yen_per_point,
             'campaigns': [campaign_label(c) for c in campaigns]},
-        }
+        })
+    return result
+
+
+def require_kind(terminal, kind):
+    "Refuse what this kind of terminal may not do (e.g. a kiosk granting)."
+    if terminal.kind != kind:
+        raise ApiError('wrong_terminal')
 
 
 def _check_store(terminal, action):
+    require_kind(terminal, 'store')
     if terminal.store_state != 'active':
         raise ApiError('store_inactive')
     if action == 'grant' and not terminal.grants:
@@ -260,6 +292,7 @@ def cancel(terminal, transaction_id, reason, key):
     Ledger = pool.get('hirakata.point.ledger')
     Entry = pool.get('hirakata.point.entry')
     Configuration = pool.get('hirakata.point.configuration')
+    require_kind(terminal, 'store')
     entry = _entry(transaction_id)
     if not entry:
         raise ApiError('unknown_transaction')
@@ -279,6 +312,7 @@ def cancel(terminal, transaction_id, reason, key):
 
 def totals(terminal, date):
     "The store's totals for a day (R16)."
+    require_kind(terminal, 'store')
     Entry = Pool().get('hirakata.point.entry')
     entry = Entry.__table__()
     cursor = Transaction().connection.cursor()
@@ -300,6 +334,7 @@ def totals(terminal, date):
 
 def transactions(terminal, date, page):
     "The store's transactions, newest first, PAGE_SIZE a page, no balances."
+    require_kind(terminal, 'store')
     def where(entry):
         clause = entry.store == terminal.store
         if date:
@@ -316,3 +351,57 @@ def transactions(terminal, date, page):
         'has_more': len(entries) > PAGE_SIZE,
         'transactions': entries[:PAGE_SIZE],
         }
+
+
+def venue_status(terminal):
+    """The venue terminal's session, how many took part so far and the
+    latest of them (masked), for the running count on the screen."""
+    pool = Pool()
+    Session = pool.get('hirakata.programme.session')
+    Participation = pool.get('hirakata.programme.participation')
+    session = Session(terminal.session)
+    latest = Participation.search([('session', '=', session.id)],
+        order=[('id', 'DESC')], limit=10)
+    return {
+        'session': {'id': session.id, 'name': session.name,
+            'date': session.date.strftime('%Y/%m/%d')},
+        'programme': {'code': session.programme.code,
+            'name': session.programme.name,
+            'state': session.programme.state},
+        'count': Participation.search([('session', '=', session.id)],
+            count=True),
+        'latest': [_participation(p) for p in latest],
+        }
+
+
+def _participation(participation):
+    return {
+        'id': participation.id,
+        'holder': {'name': mask_name(participation.holder.name_kana)},
+        'points': participation.points,
+        'recorded_at': participation.create_date.strftime(
+            '%Y/%m/%d %H:%M:%S'),
+        }
+
+
+def record_participation(terminal, card, hours, key):
+    """Record the card holder's participation in the venue terminal's
+    session and grant its points (R11): once per holder and session, the
+    same key again answers the first participation."""
+    pool = Pool()
+    Session = pool.get('hirakata.programme.session')
+    Participation = pool.get('hirakata.programme.participation')
+    Holder = pool.get('hirakata.holder')
+    require_kind(terminal, 'venue')
+    session = Session(terminal.session)
+    if session.date != dt.date.today():
+        raise ApiError('session_not_today',
+            date=session.date.strftime('%Y/%m/%d'))
+    card = find_card(card)
+    with Transaction().set_context(hirakata_terminal=terminal.id):
+        participation = _booked(lambda: Participation.record(session,
+                Holder(card.holder), channel='venue',
+                key=_ledger_key(terminal, key), hours=hours))
+    count = Participation.search([('session', '=', session.id)],
+        count=True)
+    return {'participation': _participation(participation), 'count': count}

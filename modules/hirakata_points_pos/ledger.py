@@ -32,7 +32,22 @@ class Ledger(metaclass=PoolMeta):
     @classmethod
     def _entry_columns(cls, origin):
         columns = super()._entry_columns(origin)
+        context = Transaction().context
         if getattr(origin, '__name__', None) == 'hirakata.terminal':
             columns.update(store=origin.store.id, terminal=origin.id,
-                clerk=Transaction().context.get('hirakata_clerk'))
+                clerk=context.get('hirakata_clerk'))
+        elif context.get('hirakata_terminal'):
+            # e.g. a programme's grant recorded at a venue terminal
+            columns['terminal'] = context['hirakata_terminal']
         return columns
+
+
+class Participation(metaclass=PoolMeta):
+    __name__ = 'hirakata.programme.participation'
+
+    terminal = fields.Function(fields.Many2One('hirakata.terminal',
+            "Terminal"), 'get_terminal')
+
+    def get_terminal(self, name):
+        return self.entry.terminal.id if self.entry and (
+            self.entry.terminal) else None

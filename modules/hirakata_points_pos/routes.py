@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import weakref
+from decimal import Decimal
 from functools import wraps
 
 from trytond import backend
@@ -238,10 +239,13 @@ def activate(request, pool):
             terminal, credential = Terminal.activate(code)
         except UserError:
             raise api.ApiError('activation_invalid')
-        return {'terminal': {'id': terminal.id, 'name': terminal.name},
-            'store': {'code': terminal.store.code,
-                'name': terminal.store.name},
+        result = {'terminal': {'id': terminal.id, 'name': terminal.name,
+                'kind': terminal.kind},
             'credential': credential}
+        if terminal.store:
+            result['store'] = {'code': terminal.store.code,
+                'name': terminal.store.name}
+        return result
     return _json(_in_transaction(pool, request, run))
 
 
@@ -338,6 +342,7 @@ def clerk_sign_in(request, pool):
 
     def run(terminal):
         Clerk = pool.get('hirakata.store.clerk')
+        api.require_kind(terminal, 'store')
         number, pin = data.get('number'), data.get('pin')
         if not isinstance(number, str) or not isinstance(pin, str):
             raise api.ApiError('malformed')
@@ -359,3 +364,36 @@ def clerk_sign_out(request, pool):
         Session.sign_out(terminal.id, request.headers.get('X-Clerk-Session'))
         return {'signed_out': True}
     return as_terminal(pool, request, run)
+
+
+@app.route(PREFIX + '/venue', methods={'GET'})
+@with_pool
+@endpoint
+def venue(request, pool):
+    "A venue terminal's session and its running count."
+    def run(terminal):
+        api.require_kind(terminal, 'venue')
+        return api.venue_status(terminal)
+    return as_terminal(pool, request, run)
+
+
+@app.route(PREFIX + '/venue/participations', methods={'POST'})
+@with_pool
+@endpoint(write=True)
+def participate(request, pool):
+    "A card tapped at a venue: participation recorded, points granted."
+    data = _body(pool, request)
+    return as_terminal(pool, request, lambda terminal:
+        api.record_participation(terminal, _card(data), _hours(data),
+            _key(request)), write=True, card=data.get('card'))
+
+
+def _hours(data):
+    "Hours of volunteering, if the programme pays by the hour."
+    value = data.get('hours')
+    if value is None:
+        return None
+    if (not isinstance(value, (int, float)) or isinstance(value, bool)
+            or not 0 < value <= 24):
+        raise api.ApiError('invalid_hours')
+    return Decimal(str(value)).quantize(Decimal('0.01'))

@@ -8,7 +8,7 @@ from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -33,9 +33,32 @@ class Terminal(Workflow, ModelSQL, ModelView):
 
     name = fields.Char("Name", required=True,
         states={'readonly': Eval('state') == 'revoked'})
-    store = fields.Many2One('hirakata.store', "Store", required=True,
+    kind = fields.Selection([
+            ('store', "Store Terminal"),
+            ('venue', "Programme Venue"),
+            ('kiosk', "Balance Kiosk"),
+            ], "Kind", required=True, sort=False,
+        states={'readonly': Eval('state') != 'registered'},
+        help="A store's terminal grants and redeems; a venue terminal "
+        "records participation in a programme session; a kiosk in a city "
+        "facility only shows balances.")
+    store = fields.Many2One('hirakata.store', "Store",
         ondelete='RESTRICT',
-        states={'readonly': Eval('state') != 'registered'})
+        states={
+            'readonly': Eval('state') != 'registered',
+            'required': Eval('kind') == 'store',
+            'invisible': Eval('kind') != 'store',
+            })
+    session = fields.Many2One('hirakata.programme.session',
+        "Programme Session", ondelete='RESTRICT',
+        domain=[('programme.state', 'in', ['approved', 'open'])],
+        states={
+            'readonly': Eval('state') == 'revoked',
+            'required': Eval('kind') == 'venue',
+            'invisible': Eval('kind') != 'venue',
+            },
+        help="The session whose participants this terminal records; "
+        "change it for the next session.")
     state = fields.Selection([
             ('registered', "Registered"),
             ('active', "Active"),
@@ -82,6 +105,20 @@ class Terminal(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'registered'
+
+    @staticmethod
+    def default_kind():
+        return 'store'
+
+    @classmethod
+    def validate_fields(cls, terminals, field_names):
+        super().validate_fields(terminals, field_names)
+        for terminal in terminals:
+            if (terminal.kind == 'store') != bool(terminal.store) or (
+                    terminal.kind == 'venue') != bool(terminal.session):
+                raise ValidationError(gettext(
+                        'hirakata_points_pos.msg_terminal_kind',
+                        terminal=terminal.rec_name))
 
     @classmethod
     def create(cls, vlist):
@@ -156,7 +193,8 @@ class Terminal(Workflow, ModelSQL, ModelView):
         """The active terminal holding credential, with its store, else None.
 
         Read from the database on every request, in one query, so a
-        revocation takes effect on the very next one (R18).
+        revocation takes effect on the very next one (R18). Venue and kiosk
+        terminals have no store: its columns are None.
         """
         if not credential:
             return None
@@ -165,9 +203,10 @@ class Terminal(Workflow, ModelSQL, ModelView):
         def query():
             terminal = cls.__table__()
             store = Store.__table__()
-            return terminal.join(store,
+            return terminal.join(store, 'LEFT',
                 condition=store.id == terminal.store).select(
-                terminal.id, terminal.name, store.id, store.code, store.name,
+                terminal.id, terminal.name, terminal.kind, terminal.session,
+                store.id, store.code, store.name,
                 store.state, store.grants, store.redeems,
                 store.yen_per_point, store.clerk_pin_required,
                 terminal.last_used,
@@ -190,6 +229,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
 
 
 # An authenticated terminal and what the API needs of its store.
-TerminalContext = namedtuple('TerminalContext', ['id', 'name', 'store',
+TerminalContext = namedtuple('TerminalContext', ['id', 'name', 'kind',
+        'session', 'store',
         'store_code', 'store_name', 'store_state', 'grants', 'redeems',
         'yen_per_point', 'clerk_pin_required', 'last_used'])

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
 from trytond.modules.hirakata_points_pos import routes
+from trytond.modules.hirakata_points_pos.tests.tools import (
+    ApiClient, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -18,42 +20,7 @@ POOR = '01020304050607AA'
 OTHER = '01020304050607BB'
 
 
-def make_store(name, **values):
-    pool = Pool()
-    Store = pool.get('hirakata.store')
-    Category = pool.get('hirakata.store.category')
-    category, = Category.search([], limit=1) or Category.create(
-        [{'name': "飲食"}])
-    store, = Store.create([dict(name=name, category=category.id,
-                address="枚方市大垣内町", **values)])
-    Store.approve([store])
-    Store.activate([store])
-    return store
-
-
-def make_terminal(store, name="レジ1"):
-    Terminal = Pool().get('hirakata.terminal')
-    terminal, = Terminal.create([{'name': name, 'store': store.id}])
-    return terminal
-
-
-def make_holder(name, kana, idm, points=0, birth=dt.date(1980, 1, 1)):
-    pool = Pool()
-    Holder = pool.get('hirakata.holder')
-    Card = pool.get('hirakata.card')
-    Ledger = pool.get('hirakata.point.ledger')
-    holder, = Holder.create([{'name': name, 'name_kana': kana,
-                'birth_date': birth, 'phone': '072-000-0000',
-                'address': "枚方市新町1丁目"}])
-    card, = Card.create([{'holder': holder.id, 'technology': 'felica',
-                'identifier': idm}])
-    if points:
-        Ledger.grant(holder.account, points, key=uuid.uuid4().hex,
-            channel='backoffice', reason="初期ポイント")
-    return card
-
-
-class TerminalApiTestCase(RouteTestCase):
+class TerminalApiTestCase(ApiClient, RouteTestCase):
     "The terminal API"
     module = 'hirakata_points_pos'
 
@@ -104,23 +71,6 @@ class TerminalApiTestCase(RouteTestCase):
                 routes.CLERK_SIGN_INS]:
             limiter.reset()
 
-    def call(self, method, path, body=None, terminal='main', key=None,
-            raw=None, clerk=None):
-        headers = {}
-        if clerk:
-            headers['X-Clerk-Session'] = clerk
-        if terminal:
-            headers['Authorization'] = 'Bearer %s' % (
-                self.credentials.get(terminal, terminal))
-        if key:
-            headers['Idempotency-Key'] = key
-        data = raw if raw is not None else (
-            json.dumps(body) if body is not None else None)
-        response = self.client().open(
-            '/%s/hirakata/api/v1%s' % (DB_NAME, path), method=method,
-            data=data, headers=headers, content_type='application/json')
-        return response.status_code, json.loads(response.data)
-
     def card(self, idm=FELICA):
         return {'technology': 'felica', 'identifier': idm}
 
@@ -137,13 +87,6 @@ class TerminalApiTestCase(RouteTestCase):
     def balance(self, idm=FELICA):
         return self.call('POST', '/cards/lookup',
             {'card': self.card(idm)})[1]['balance']
-
-    def assertError(self, answer, status, code):
-        "A JSON error with its stable code and a Japanese message."
-        self.assertEqual(answer[0], status, answer)
-        self.assertEqual(answer[1]['error']['code'], code)
-        self.assertRegex(answer[1]['error']['message'],
-            '[\u3040-\u30ff\u4e00-\u9fff]')
 
     def test_activation_code_gives_a_credential_once(self):
         status, data = self.call('POST', '/terminal/activate',
