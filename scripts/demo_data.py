@@ -115,7 +115,8 @@ def load(holders_count):
                     channel='backoffice', reason="レジでの入力誤り")
         if random.random() < 0.03:
             card.reissue_to('felica', hex_id(8), 'lost')
-    load_programmes(today)
+    venue_session = load_programmes(today)
+    load_city_terminals(venue_session)
     return Ledger.expire_due(commit_chunks=False)
 
 
@@ -139,9 +140,9 @@ def load_programmes(today):
             dict(window, code='K-001', name="ひらかたウォーキング教室",
                 type=types[0].id, department=health.id, points=100,
                 first_time_bonus=50, min_age=60, budget=100000,
-                sessions=[('create', [{'name': "第%s回" % i,
+                sessions=[('create', [{'name': "第%s回" % (5 - i),
                                 'date': today - dt.timedelta(days=7 * i)}
-                            for i in range(1, 5)])]),
+                            for i in range(0, 5)])]),
             dict(window, code='V-001', name="公園清掃ボランティア",
                 type=types[2].id, department=health.id, rule='hour',
                 points=50, cap_per_person_year=2000, budget=200000,
@@ -156,6 +157,7 @@ def load_programmes(today):
     Programme.open([walking, volunteering])
     holders = Holder.search([], limit=60)
     for i, holder in enumerate(holders):
+        # today's session is left for the venue terminal
         for session in walking.sessions[:random.randint(0, 4)]:
             try:
                 Participation.record(session, holder, channel='venue',
@@ -166,6 +168,21 @@ def load_programmes(today):
             Participation.record(volunteering.sessions[0], holder,
                 channel='import', key=uuid.uuid4().hex,
                 hours=random.choice([1, 2, 3]))
+    return walking.sessions[-1]
+
+
+def load_city_terminals(session):
+    "A venue terminal for today's walking class and a kiosk at city hall."
+    from trytond.pool import Pool
+    Terminal = Pool().get('hirakata.terminal')
+    terminals = Terminal.create([
+            {'name': "ウォーキング教室 受付", 'kind': 'venue',
+                'session': session.id},
+            {'name': "市役所本館ロビー", 'kind': 'kiosk'},
+            ])
+    for terminal in terminals:
+        print("terminal activation code: %s  (%s)" % (
+                terminal.activation_code, terminal.name))
 
 
 def load_stores(districts, today):

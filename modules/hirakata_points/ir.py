@@ -1,4 +1,4 @@
-"""The nightly expiry job's entry in the scheduler."""
+"""The scheduled jobs: nightly expiry, hourly card activation."""
 from trytond.pool import PoolMeta
 
 
@@ -10,3 +10,6 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('hirakata.point.ledger|expire_due_cron', "Expire Due Points"))
+        cls.method.selection.append(
+            ('hirakata.card.distribution.line|mark_used',
+                "Activate Distributed Cards on First Use"))

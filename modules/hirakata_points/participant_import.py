@@ -5,8 +5,6 @@ unknown card, duplicate, over cap…) before anything is granted, then
 grants exactly the ok rows. Each row's key is the session and holder, so
 importing the same file again grants nothing new.
 """
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 
 from trytond.exceptions import UserError
@@ -16,6 +14,7 @@ from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import ParticipationDuplicate, ProgrammeError
+from .tabular import read_rows
 
 OUTCOMES = [
     ('ok', "OK"),
@@ -24,28 +23,6 @@ OUTCOMES = [
     ('duplicate', "Duplicate"),
     ('invalid', "Invalid Row"),
     ]
-
-
-def read_rows(data, filename):
-    """The file's rows as dicts keyed by the header's names, lower case.
-
-    Columns: holder (holder number) or card (card number or IDm), and
-    optionally technology and hours."""
-    if (filename or '').lower().endswith('.xlsx'):
-        import openpyxl
-        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True,
-            data_only=True).active
-        rows = [[('' if v is None else str(v)).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True)]
-    else:
-        text = data.decode('utf-8-sig')
-        rows = [[v.strip() for v in row] for row in csv.reader(
-                io.StringIO(text))]
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        return []
-    header = [h.lower() for h in rows[0]]
-    return [dict(zip(header, row)) for row in rows[1:]]
 
 
 class ImportStart(ModelView):

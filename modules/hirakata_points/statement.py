@@ -48,11 +48,14 @@ def lock(Model, id_):
             where=table.id == Arg('id'), for_=For('UPDATE')), id=id_)
 
 
-def forget(Model, ids):
-    "Drop records from the transaction's cache after a plain SQL write."
+def forget(Model, ids=None):
+    """Drop records (all of Model's if ids is None) from the transaction's
+    cache after a plain SQL write."""
     transaction = Transaction()
     transaction.counter += 1
     for cache in transaction.cache.values():
         if Model.__name__ in cache:
-            for id_ in ids:
+            if ids is None:
+                cache[Model.__name__].clear()
+            for id_ in ids or []:
                 cache[Model.__name__].pop(id_, None)
