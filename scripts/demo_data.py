@@ -117,6 +117,7 @@ def load(holders_count):
             card.reissue_to('felica', hex_id(8), 'lost')
     venue_session = load_programmes(today)
     load_city_terminals(venue_session)
+    load_distribution(districts, today)
     return Ledger.expire_due(commit_chunks=False)
 
 
@@ -169,6 +170,29 @@ def load_programmes(today):
                 channel='import', key=uuid.uuid4().hex,
                 hours=random.choice([1, 2, 3]))
     return walking.sessions[-1]
+
+
+def load_distribution(districts, today):
+    "Residents aged 75 and over without a card, mailed a QR card."
+    from trytond.pool import Pool
+    pool = Pool()
+    Holder = pool.get('hirakata.holder')
+    Distribution = pool.get('hirakata.card.distribution')
+    Line = pool.get('hirakata.card.distribution.line')
+    Holder.create([{'name': "%s %s" % (FAMILY[i][0], GIVEN[i][0]),
+                'name_kana': "%s %s" % (FAMILY[i][1], GIVEN[i][1]),
+                'birth_date': today - dt.timedelta(days=(76 + i) * 365),
+                'district': districts[0].id, 'postal_code': '573-0027',
+                'address': "大阪府枚方市大垣内町%s丁目" % (i + 1)}
+            for i in range(5)])
+    distribution, = Distribution.create([{
+                'name': "75歳以上の方へのカード送付（%s）" % districts[0].name,
+                'card_kind': 'qr', 'age_from': 75,
+                'districts': [('add', [districts[0].id])]}])
+    Distribution.select([distribution])
+    Distribution.issue([distribution])
+    Distribution.mail([distribution])
+    Line.received(distribution.lines[:1])
 
 
 def load_city_terminals(session):
