@@ -80,8 +80,10 @@ class Distribution(Workflow, ModelSQL, ModelView):
             ('issued', "Issued"),
             ('mailed', "Mailed"),
             ], "State", required=True, readonly=True, sort=False)
+    # Editable while issued: IC cards are bound by typing their identifier.
     lines = fields.One2Many('hirakata.card.distribution.line',
-        'distribution', "Recipients", readonly=True)
+        'distribution', "Recipients",
+        states={'readonly': Eval('state') != 'issued'})
     selected = fields.Function(fields.Integer("Selected"), 'get_counts')
     issued = fields.Function(fields.Integer("Issued"), 'get_counts')
     mailed = fields.Function(fields.Integer("Mailed"), 'get_counts')
