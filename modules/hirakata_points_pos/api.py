@@ -168,6 +168,7 @@ def describe(terminal):
             'state': terminal.store_state, 'grants': bool(terminal.grants),
             'redeems': bool(terminal.redeems),
             'yen_per_point': terminal.yen_per_point,
+            'clerk_pin_required': bool(terminal.clerk_pin_required),
             'campaigns': [campaign_label(c) for c in campaigns]},
         })
     return result
@@ -248,19 +249,37 @@ def _booked(call):
         raise api_error
 
 
-def grant(terminal, card, amount, key):
-    "Points for a purchase of amount yen at the store's rate and campaigns."
-    pool = Pool()
-    Ledger = pool.get('hirakata.point.ledger')
-    Account = pool.get('hirakata.point.account')
-    Store = pool.get('hirakata.store')
-    _check_store(terminal, 'grant')
-    card = find_card(card)
+def _points_for(terminal, card, amount):
+    "(points, campaigns) a purchase of amount yen earns card's holder."
+    Store = Pool().get('hirakata.store')
     today = dt.date.today()
     points, campaigns = compute_points(amount, terminal.yen_per_point,
         Store.campaigns_on(terminal.store, today), card, today)
     if points < 1:
         raise ApiError('no_points', yen=terminal.yen_per_point)
+    return points, campaigns
+
+
+def quote(terminal, card, amount):
+    "The points a grant would give, for the clerk to confirm; books nothing."
+    _check_store(terminal, 'grant')
+    points, campaigns = _points_for(terminal, find_card(card), amount)
+    return {
+        'amount': amount,
+        'points': points,
+        'rate': {'yen_per_point': terminal.yen_per_point},
+        'campaigns': [campaign_label(c) for c in campaigns],
+        }
+
+
+def grant(terminal, card, amount, key):
+    "Points for a purchase of amount yen at the store's rate and campaigns."
+    pool = Pool()
+    Ledger = pool.get('hirakata.point.ledger')
+    Account = pool.get('hirakata.point.account')
+    _check_store(terminal, 'grant')
+    card = find_card(card)
+    points, campaigns = _points_for(terminal, card, amount)
     entry = _booked(lambda: Ledger.grant(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal), request={'amount': amount}))

@@ -278,6 +278,17 @@ def grant(request, pool):
             _key(request)), write=True, card=data.get('card'))
 
 
+@app.route(PREFIX + '/grants/quote', methods={'POST'})
+@with_pool
+@endpoint(lookup=True)
+def grant_quote(request, pool):
+    "The points a purchase would earn, before the clerk confirms."
+    data = _body(pool, request)
+    return as_terminal(pool, request, lambda terminal: api.quote(terminal,
+            _card(data),
+            _positive_int(data, 'amount', 'invalid_amount', 10_000_000)))
+
+
 @app.route(PREFIX + '/redemptions', methods={'POST'})
 @with_pool
 @endpoint(write=True)

@@ -1,0 +1,46 @@
+"""The terminal web app (業務端末): static files served at
+/<db>/hirakata/terminal/, talking to the terminal API of the same origin.
+
+The files are in terminal_app/; nothing in them is secret. The page may
+reach the card-reader bridge on the device itself (ws://127.0.0.1) and the
+camera (QR codes), and nothing else.
+"""
+import mimetypes
+import os
+
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
+
+from trytond.protocols.wrappers import Response
+from trytond.wsgi import app
+
+ROOT = os.path.join(os.path.dirname(__file__), 'terminal_app')
+BRIDGE = 'ws://127.0.0.1:8765'
+HEADERS = {
+    'Content-Security-Policy': "default-src 'self'; "
+    "connect-src 'self' %s; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'" % BRIDGE,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Permissions-Policy': 'camera=(self)',
+    # The app is small and changes with the server: always revalidated.
+    'Cache-Control': 'no-cache',
+    }
+mimetypes.add_type('application/manifest+json', '.webmanifest')
+mimetypes.add_type('text/javascript', '.js')
+
+
+@app.route('/<database_name>/hirakata/terminal/', methods={'GET'})
+@app.route('/<database_name>/hirakata/terminal/<path:filename>',
+    methods={'GET'})
+def terminal_file(request, database_name, filename='index.html'):
+    path = safe_join(ROOT, filename)
+    if path is None or not os.path.isfile(path):
+        raise NotFound()
+    with open(path, 'rb') as f:
+        content = f.read()
+    mimetype = mimetypes.guess_type(path)[0] or 'application/octet-stream'
+    if mimetype.startswith('text/') or mimetype.endswith('json'):
+        mimetype += '; charset=utf-8'
+    return Response(content, content_type=mimetype, headers=HEADERS)

@@ -1,0 +1,45 @@
+// Where card identifiers come from: the card-reader bridge on this device
+// (a WebSocket on 127.0.0.1), a QR code in front of the camera, or digits
+// typed or sent by a USB barcode scanner acting as a keyboard.
+
+const BRIDGE = 'ws://127.0.0.1:8765';
+
+// Calls onCard({technology, identifier}) for each card the bridge reads
+// and onStatus(text) when the reader comes or goes; reconnects forever.
+export function connectBridge(onCard, onStatus) {
+  let socket;
+  const connect = () => {
+    socket = new WebSocket(BRIDGE);
+    socket.onmessage = (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === 'card') {
+        onCard({technology: message.technology, identifier: message.identifier});
+      } else if (message.type === 'status') {
+        onStatus(message.reader === 'connected'
+          ? 'カードリーダー：接続中' : 'カードリーダー：見つかりません');
+      }
+    };
+    socket.onclose = () => {
+      onStatus('カードリーダー：未接続');
+      setTimeout(connect, 2000);
+    };
+  };
+  connect();
+}
+
+// What was typed or scanned: a 16-digit QR card number, a 16-hex-digit
+// FeliCa IDm, or a 4-, 7- or 10-byte Type A UID; null if none of these.
+export function parseTyped(text) {
+  const value = text.replace(/[\s:-]/g, '').toUpperCase();
+  if (/^\d{16}$/.test(value)) return {technology: 'qr', identifier: value};
+  if (/^[0-9A-F]{16}$/.test(value)) return {technology: 'felica', identifier: value};
+  if (/^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$/.test(value)) {
+    return {technology: 'iso14443a', identifier: value};
+  }
+  return null;
+}

@@ -1,0 +1,115 @@
+"""Driving the terminal app in Debian's headless Chromium (selenium with
+/usr/bin/chromedriver) against a real HTTP server of the test database."""
+import os
+import threading
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import make_server
+
+from trytond.tests.test_tryton import DB_NAME
+from trytond.wsgi import app
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..',
+        '..'))
+AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+CHROMEDRIVER = os.environ.get('CHROMEDRIVER', '/usr/bin/chromedriver')
+# Set to a folder to keep a screenshot of each screen (docs/screenshots).
+SCREENSHOTS = os.environ.get('HP_SCREENSHOTS')
+WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+
+class Server:
+    "trytond's WSGI application on a free port of 127.0.0.1."
+
+    def __init__(self):
+        self.server = make_server('127.0.0.1', 0, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+            daemon=True)
+        self.thread.start()
+        self.url = 'http://127.0.0.1:%s/%s/hirakata/terminal/' % (
+            self.server.port, DB_NAME)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def chromium(width=800, height=1280):
+    "Headless Chromium the size of a 7-inch tablet, in Japanese."
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
+            '--window-size=%s,%s' % (width, height), '--lang=ja-JP',
+            '--disable-dev-shm-usage']:
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+class BrowserMixin:
+    "What the browser tests of the app share."
+
+    def wait_text(self, text, timeout=15):
+        "Wait until the page shows text; return the page's text."
+        WebDriverWait(self.driver, timeout).until(
+            expected_conditions.text_to_be_present_in_element(
+                (By.TAG_NAME, 'body'), text))
+        return self.driver.find_element(By.TAG_NAME, 'body').text
+
+    def click(self, text):
+        "Click the visible button that says text."
+        button = WebDriverWait(self.driver, 15).until(
+            expected_conditions.element_to_be_clickable((By.XPATH,
+                    '//button[normalize-space(.)="%s"]' % text)))
+        button.click()
+
+    def type_into(self, element_id, text, submit=True):
+        field = WebDriverWait(self.driver, 15).until(
+            expected_conditions.element_to_be_clickable((By.ID, element_id)))
+        field.clear()
+        field.send_keys(text + ('\n' if submit else ''))
+
+    def pad(self, number):
+        "Type a number on the app's number pad."
+        for digit in str(number):
+            self.driver.find_element(By.XPATH,
+                '//div[@class="pad"]/button[@aria-label="%s"]' % digit).click()
+
+    def open_app(self, credential=None, **settings):
+        """Open the app afresh; with credential, as an already activated
+        terminal; settings are the app's localStorage tunables (e.g.
+        hpTimeoutMs)."""
+        self.driver.get(self.server.url)
+        self.driver.execute_script('localStorage.clear();'
+            'sessionStorage.clear();'
+            'indexedDB.deleteDatabase("hirakata-terminal");')
+        if credential:
+            settings['hpCredential'] = credential
+        for name, value in settings.items():
+            self.driver.execute_script(
+                'localStorage.setItem(arguments[0], arguments[1]);',
+                name, str(value))
+        self.driver.get(self.server.url)
+
+    def check_accessibility(self, name):
+        """No axe-core violation of WCAG 2.1 A and AA on the screen shown,
+        no stray null or undefined; its screenshot kept when asked."""
+        text = self.driver.find_element(By.TAG_NAME, 'body').text
+        self.assertNotRegex(text, r'\b(null|undefined|NaN)\b', name)
+        with open(AXE) as f:
+            self.driver.execute_script(f.read())
+        result = self.driver.execute_async_script(
+            'const done = arguments[arguments.length - 1];'
+            'axe.run(document, {runOnly: arguments[0]})'
+            '.then((r) => done(r.violations.map((v) => [v.id, v.help,'
+            ' v.nodes.map((n) => n.html).slice(0, 3)])))'
+            '.catch((e) => done([["axe", String(e), []]]));', WCAG_21_AA)
+        self.assertEqual(result, [], "%s: accessibility violations" % name)
+        if SCREENSHOTS:
+            self.driver.save_screenshot(os.path.join(SCREENSHOTS,
+                    'terminal-%s.png' % name))
