@@ -163,6 +163,17 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         self.assertEqual(data['points'], 12)
         self.assertEqual(data['campaigns'], [])
 
+    def test_quote_names_points_and_books_nothing(self):
+        before = self.balance()
+        status, data = self.call('POST', '/grants/quote',
+            {'card': self.card(), 'amount': 1550})
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['points'], 30)  # 15 at 100 yen, ×2 over 65
+        self.assertEqual(data['rate'], {'yen_per_point': 100})
+        self.assertEqual(len(data['campaigns']), 1)
+        self.assertEqual(self.balance(), before)
+        self.assertEqual(self.grant(1550)[1]['points'], data['points'])
+
     def test_grant_too_small_for_a_point(self):
         self.assertError(self.grant(99, idm=OTHER), 400, 'no_points')
 
