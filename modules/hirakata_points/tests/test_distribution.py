@@ -6,7 +6,7 @@ import logging
 
 import openpyxl
 
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -207,6 +207,5 @@ class DistributionTestCase(_DBTestCase):
         user = create_user('store', 'group_store_staff')
         with Transaction().set_user(user.id), \
                 Transaction().set_context(_check_access=True):
-            with self.assertRaises(Exception) as error:
+            with self.assertRaises(AccessError):
                 Distribution.search([])
-        self.assertEqual(type(error.exception).__name__, 'AccessError')
