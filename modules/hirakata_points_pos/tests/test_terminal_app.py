@@ -1,6 +1,8 @@
 """The terminal web app in headless Chromium: every screen, the network
 failing under it, a revoked terminal, the venue and kiosk modes, and an
 axe-core check of WCAG 2.1 AA on each screen (R1, R15, R31b)."""
+import asyncio
+import threading
 import time
 import unittest
 
@@ -252,6 +254,34 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.wait_text("すでに参加記録があります")
         self.assertEqual(int(self.driver.find_element('id', 'count').text),
             count + 1)
+
+    def test_card_on_the_reader_reaches_the_app_through_the_bridge(self):
+        # nfcpy's UDP emulation of a reader and a FeliCa card, the bridge
+        # on its fixed port, the app in Chromium, a grant through the API.
+        from hirakata_bridge.server import Bridge
+
+        from tests.test_bridge import felica, free_udp_port, present
+        device = 'udp:127.0.0.1:%s' % free_udp_port()
+        origin = '/'.join(self.server.url.split('/')[:3])
+        bridge = Bridge(device, [origin])
+        ready = threading.Event()
+        thread = threading.Thread(target=asyncio.run,
+            args=(bridge.serve(ready),), daemon=True)
+        thread.start()
+        self.assertTrue(ready.wait(10))
+        self.addCleanup(thread.join, 10)
+        self.addCleanup(bridge.stop.set)
+        self.open_app(self.credentials['main'])
+        self.wait_text("カードリーダー：接続中", timeout=20)
+        before = self.balance()
+        present(device, felica(IDM), 3.0)
+        self.wait_text("ヤマダ ●● 様")
+        self.click("ポイントを付ける（お買い上げ）")
+        self.pad(300)
+        self.click("次へ")
+        self.click("確定する")
+        self.assertIn("3ポイントを付けました", self.wait_text("完了しました"))
+        self.assertEqual(self.balance(), before + 3)
 
     def test_kiosk_shows_the_balance_then_clears(self):
         self.open_app(self.credentials['kiosk'], hpKioskClearMs=2000)
