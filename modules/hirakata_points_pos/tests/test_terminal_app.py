@@ -274,7 +274,7 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.open_app(self.credentials['main'])
         self.wait_text("カードリーダー：接続中", timeout=20)
         before = self.balance()
-        present(device, felica(IDM), 3.0)
+        present(device, felica(IDM), 5.0)
         self.wait_text("ヤマダ ●● 様")
         self.click("ポイントを付ける（お買い上げ）")
         self.pad(300)
