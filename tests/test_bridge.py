@@ -46,19 +46,24 @@ def type_a(uid):
     return target
 
 
+def start_bridge(testcase, device, origins, **options):
+    "A bridge serving in a thread until testcase ends."
+    bridge = Bridge(device, origins, **options)
+    ready = threading.Event()
+    thread = threading.Thread(target=asyncio.run, args=(bridge.serve(ready),),
+        daemon=True)
+    thread.start()
+    testcase.assertTrue(ready.wait(10))
+    testcase.addCleanup(thread.join, 10)
+    testcase.addCleanup(bridge.stop.set)
+    return bridge
+
+
 class BridgeTestCase(unittest.TestCase):
     "The bridge"
 
     def start(self, device, debounce=1.0):
-        bridge = Bridge(device, [ORIGIN], port=0, debounce=debounce)
-        ready = threading.Event()
-        thread = threading.Thread(target=asyncio.run,
-            args=(bridge.serve(ready),), daemon=True)
-        thread.start()
-        self.assertTrue(ready.wait(10))
-        self.addCleanup(thread.join, 10)
-        self.addCleanup(bridge.stop.set)
-        return bridge
+        return start_bridge(self, device, [ORIGIN], port=0, debounce=debounce)
 
     def page(self, bridge, origin=ORIGIN):
         client = connect('ws://127.0.0.1:%s' % bridge.port, origin=origin,

@@ -27,6 +27,7 @@ from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from . import identifier as ident
 from . import statement
 from .holder import access_log
 from .tabular import read_rows
@@ -39,16 +40,20 @@ LINE_STATES = [
     ]
 
 
+CARD_KINDS = [
+    ('qr', "QR Card (number printed)"),
+    ('ic', "IC Card (identifier read when bound)"),
+    ]
+
+
 class Distribution(Workflow, ModelSQL, ModelView):
     "Card Distribution"
     __name__ = 'hirakata.card.distribution'
     _states = {'readonly': Eval('state') != 'draft'}
 
     name = fields.Char("Name", required=True, states=_states)
-    card_kind = fields.Selection([
-            ('qr', "QR Card (number printed)"),
-            ('ic', "IC Card (identifier read when bound)"),
-            ], "Card Kind", required=True, states=_states)
+    card_kind = fields.Selection(CARD_KINDS, "Card Kind", required=True,
+        states=_states)
     age_date = fields.Date("Age On", required=True, states=_states,
         help="The date on which the age band applies.")
     age_from = fields.Integer("Age From", states=_states,
@@ -223,17 +228,18 @@ class Distribution(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Holder = pool.get('hirakata.holder')
         District = pool.get('hirakata.district')
+        rows = read_rows(self.list_file, self.list_filename)
         districts = {d.code: d.id for d in District.search([])}
+        numbers = {h.number: h.id for h in Holder.search([('number', 'in',
+                        [r['holder'] for r in rows if r.get('holder')])])}
         ids, new = [], []
-        for number, row in enumerate(
-                read_rows(self.list_file, self.list_filename), 2):
+        for number, row in enumerate(rows, 2):
             if row.get('holder'):
-                holders = Holder.search([('number', '=', row['holder'])])
-                if not holders:
+                if row['holder'] not in numbers:
                     raise ValidationError(gettext(
                             'hirakata_points.msg_distribution_unknown_holder',
                             row=number, holder=row['holder']))
-                ids.append(holders[0].id)
+                ids.append(numbers[row['holder']])
                 continue
             try:
                 birth_date = dt.date.fromisoformat(
@@ -277,8 +283,8 @@ class DistributionLine(ModelSQL, ModelView):
         "Distribution", required=True, ondelete='CASCADE', readonly=True)
     holder = fields.Many2One('hirakata.holder', "Holder", required=True,
         ondelete='RESTRICT', readonly=True)
-    card_kind = fields.Function(fields.Selection('get_card_kinds',
-            "Card Kind"), 'on_change_with_card_kind')
+    card_kind = fields.Function(fields.Selection(CARD_KINDS, "Card Kind"),
+        'on_change_with_card_kind')
     identifier = fields.Char("IC Card Identifier",
         states={
             'readonly': ((Eval('state') != 'selected')
@@ -317,12 +323,6 @@ class DistributionLine(ModelSQL, ModelView):
     def default_state():
         return 'selected'
 
-    @classmethod
-    def get_card_kinds(cls):
-        Distribution = Pool().get('hirakata.card.distribution')
-        return Distribution.fields_get(['card_kind'])['card_kind'][
-            'selection']
-
     @fields.depends('distribution', '_parent_distribution.card_kind')
     def on_change_with_card_kind(self, name=None):
         return self.distribution.card_kind if self.distribution else None
@@ -345,9 +345,8 @@ class DistributionLine(ModelSQL, ModelView):
                         'hirakata_points.msg_distribution_not_bindable'))
             with without_check_access():
                 card, = Card.create([{'holder': line.holder.id,
-                            'technology': 'felica'
-                            if len(identifier.replace(':', '')) == 16
-                            else 'iso14443a',
+                            'technology': ident.guess_technology(identifier,
+                                qr=False),
                             'identifier': identifier}])
             super().write([line], {'card': card.id,
                     'identifier': card.identifier, 'state': 'issued',

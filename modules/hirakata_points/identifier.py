@@ -43,6 +43,20 @@ def normalise(technology, identifier):
     return value
 
 
+def guess_technology(identifier, qr=True):
+    """The technology an identifier typed or listed without one most likely
+    has: 16 digits with a valid check digit a QR card (unless qr is False,
+    e.g. an IC card being bound), 8 bytes a FeliCa IDm, 4, 7 or 10 bytes a
+    Type A UID; FeliCa when it is none of these (normalise then refuses)."""
+    value = _SEPARATORS.sub('', identifier or '').upper()
+    if qr and _DIGITS.match(value) and luhn_valid(value):
+        return QR
+    if _HEX.match(value) and len(value) // 2 in _SIZES[TYPE_A] and (
+            len(value) % 2 == 0):
+        return TYPE_A
+    return FELICA
+
+
 def luhn_check_digit(digits):
     "The Luhn digit that makes digits + digit valid."
     total = 0

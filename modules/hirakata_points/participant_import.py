@@ -13,6 +13,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from . import identifier as ident
 from .exceptions import ParticipationDuplicate, ProgrammeError
 from .tabular import read_rows
 
@@ -121,9 +122,8 @@ class Import(Wizard):
                 limit=1)
             return holders[0] if holders else None
         identifier = row.get('card') or ''
-        technology = row.get('technology') or (
-            'qr' if identifier.isdigit() and len(identifier) == 16
-            else 'felica')
+        technology = row.get('technology') or ident.guess_technology(
+            identifier)
         try:
             return Holder(Card.find(technology, identifier).holder)
         except UserError:

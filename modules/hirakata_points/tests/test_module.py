@@ -86,6 +86,23 @@ class IdentifierTestCase(unittest.TestCase):
         with self.assertRaises(identifier.InvalidIdentifier):
             identifier.normalise('qr', wrong)
 
+    def test_technology_guessed_from_the_identifier(self):
+        for value, technology in [
+                (identifier.new_qr_number(), 'qr'),
+                ('01:02:03:04:05:06:07:08', 'felica'),  # check digit fails
+                ('04A2B3C4D5E6F7', 'iso14443a'),
+                ('04a2b3c4', 'iso14443a'),
+                ('XYZ', 'felica'),
+                ]:
+            self.assertEqual(identifier.guess_technology(value), technology,
+                value)
+        # An IDm of digits that happen to pass the check digit, read as a
+        # QR number unless the caller knows it is an IC card.
+        self.assertEqual(identifier.guess_technology('0000000000000000'),
+            'qr')
+        self.assertEqual(identifier.guess_technology('0000000000000000',
+                qr=False), 'felica')
+
     def test_unknown_technology(self):
         with self.assertRaises(identifier.InvalidIdentifier):
             identifier.normalise('magstripe', '1234')

@@ -32,11 +32,28 @@ export function connectBridge(onCard, onStatus) {
   connect();
 }
 
-// What was typed or scanned: a 16-digit QR card number, a 16-hex-digit
-// FeliCa IDm, or a 4-, 7- or 10-byte Type A UID; null if none of these.
+// The Luhn check digit of QR card numbers (identifier.py does the same).
+function luhnValid(digits) {
+  let total = 0;
+  [...digits].reverse().forEach((char, i) => {
+    let n = Number(char);
+    if (i % 2 === 1) {
+      n *= 2;
+      if (n > 9) n -= 9;
+    }
+    total += n;
+  });
+  return total % 10 === 0;
+}
+
+// What was typed or scanned: a 16-digit QR card number (its check digit
+// valid), a 16-hex-digit FeliCa IDm, or a 4-, 7- or 10-byte Type A UID;
+// null if none of these.
 export function parseTyped(text) {
   const value = text.replace(/[\s:-]/g, '').toUpperCase();
-  if (/^\d{16}$/.test(value)) return {technology: 'qr', identifier: value};
+  if (/^\d{16}$/.test(value) && luhnValid(value)) {
+    return {technology: 'qr', identifier: value};
+  }
   if (/^[0-9A-F]{16}$/.test(value)) return {technology: 'felica', identifier: value};
   if (/^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$/.test(value)) {
     return {technology: 'iso14443a', identifier: value};

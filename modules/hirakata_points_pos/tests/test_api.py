@@ -4,7 +4,6 @@ import json
 import threading
 import unittest
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
 from trytond.modules.hirakata_points_pos import routes
@@ -336,18 +335,10 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
 
     def redeem_in_parallel(self, idm, count=50):
         "count parallel redemptions of 3 points on a card holding 100."
-        routes.WRITES.limit, limit = 1000, routes.WRITES.limit
-        self.addCleanup(setattr, routes.WRITES, 'limit', limit)
         with Transaction().start(DB_NAME, 1) as transaction:
             make_holder("並行 試験", "ヘイコウ シケン", idm, points=100)
             transaction.commit()
-        barrier = threading.Barrier(count)
-
-        def one(_):
-            barrier.wait(timeout=30)
-            return self.redeem(3, idm=idm)
-        with ThreadPoolExecutor(count) as executor:
-            answers = list(executor.map(one, range(count)))
+        answers = self.in_parallel([lambda: self.redeem(3, idm=idm)] * count)
         statuses = sorted(status for status, _ in answers)
         self.assertEqual(set(statuses), {200, 409}, answers)
         self.assertEqual(statuses.count(200), 33)

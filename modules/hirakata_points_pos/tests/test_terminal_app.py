@@ -1,8 +1,6 @@
 """The terminal web app in headless Chromium: every screen, the network
 failing under it, a revoked terminal, the venue and kiosk modes, and an
 axe-core check of WCAG 2.1 AA on each screen (R1, R15, R31b)."""
-import asyncio
-import threading
 import time
 import unittest
 
@@ -12,7 +10,7 @@ from trytond.modules.hirakata_points_pos import api
 from trytond.modules.hirakata_points_pos.tests.browser import (
     BrowserMixin, Server, chromium)
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    make_holder, make_store, make_terminal)
+    make_city_terminal, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -39,10 +37,9 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         terminals = {
             'main': make_terminal(store),
             'revoked': make_terminal(store, "盗難端末"),
-            'venue': Terminal.create([{'name': "教室受付", 'kind': 'venue',
-                        'session': programme.sessions[0].id}])[0],
-            'kiosk': Terminal.create([{'name': "市役所ロビー",
-                        'kind': 'kiosk'}])[0],
+            'venue': make_city_terminal('venue', "教室受付",
+                programme.sessions[0]),
+            'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
             }
         cls.credentials = {}
         for name, terminal in terminals.items():
@@ -258,19 +255,11 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
     def test_card_on_the_reader_reaches_the_app_through_the_bridge(self):
         # nfcpy's UDP emulation of a reader and a FeliCa card, the bridge
         # on its fixed port, the app in Chromium, a grant through the API.
-        from hirakata_bridge.server import Bridge
-
-        from tests.test_bridge import felica, free_udp_port, present
+        from tests.test_bridge import (
+            felica, free_udp_port, present, start_bridge)
         device = 'udp:127.0.0.1:%s' % free_udp_port()
-        origin = '/'.join(self.server.url.split('/')[:3])
-        bridge = Bridge(device, [origin])
-        ready = threading.Event()
-        thread = threading.Thread(target=asyncio.run,
-            args=(bridge.serve(ready),), daemon=True)
-        thread.start()
-        self.assertTrue(ready.wait(10))
-        self.addCleanup(thread.join, 10)
-        self.addCleanup(bridge.stop.set)
+        start_bridge(self, device, ['/'.join(self.server.url.split('/')[:3])],
+            port=8765)
         self.open_app(self.credentials['main'])
         self.wait_text("カードリーダー：接続中", timeout=20)
         before = self.balance()

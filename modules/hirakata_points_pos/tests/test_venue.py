@@ -3,13 +3,12 @@ import datetime as dt
 import threading
 import unittest
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    ApiClient, make_holder, make_store, make_terminal)
+    ApiClient, make_city_terminal, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -17,13 +16,6 @@ from trytond.transaction import Transaction
 TODAY = dt.date.today()
 SENIOR = '0A0B0C0D0E0F0001'
 YOUNG = '0A0B0C0D0E0F0002'
-
-
-def make_city_terminal(kind, name, session=None):
-    Terminal = Pool().get('hirakata.terminal')
-    terminal, = Terminal.create([{'name': name, 'kind': kind,
-                'session': session.id if session else None}])
-    return terminal
 
 
 class VenueApiTestCase(ApiClient, RouteTestCase):
@@ -197,18 +189,6 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
                     {'budget': budget})
                 transaction.commit()
         self.assertEqual(self.balance(idm), 0)
-
-    def in_parallel(self, calls):
-        "Run the calls at once, each from its own thread and connection."
-        routes.WRITES.limit, limit = 1000, routes.WRITES.limit
-        self.addCleanup(setattr, routes.WRITES, 'limit', limit)
-        barrier = threading.Barrier(len(calls))
-
-        def one(call):
-            barrier.wait(timeout=30)
-            return call()
-        with ThreadPoolExecutor(len(calls)) as executor:
-            return list(executor.map(one, calls))
 
     @unittest.skipUnless(backend.name == 'postgresql',
         "concurrent writers need PostgreSQL")

@@ -2,8 +2,11 @@
 client that speaks the API's JSON."""
 import datetime as dt
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+from trytond.modules.hirakata_points_pos import routes
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 
@@ -24,6 +27,14 @@ def make_store(name, **values):
 def make_terminal(store, name="レジ1"):
     Terminal = Pool().get('hirakata.terminal')
     terminal, = Terminal.create([{'name': name, 'store': store.id}])
+    return terminal
+
+
+def make_city_terminal(kind, name, session=None):
+    "A venue terminal for session, or a kiosk."
+    Terminal = Pool().get('hirakata.terminal')
+    terminal, = Terminal.create([{'name': name, 'kind': kind,
+                'session': session.id if session else None}])
     return terminal
 
 
@@ -70,3 +81,15 @@ class ApiClient:
         self.assertEqual(answer[1]['error']['code'], code)
         self.assertRegex(answer[1]['error']['message'],
             '[\u3040-\u30ff\u4e00-\u9fff]')
+
+    def in_parallel(self, calls):
+        "Run the calls at once, each from its own thread and connection."
+        routes.WRITES.limit, limit = 1000, routes.WRITES.limit
+        self.addCleanup(setattr, routes.WRITES, 'limit', limit)
+        barrier = threading.Barrier(len(calls))
+
+        def one(call):
+            barrier.wait(timeout=30)
+            return call()
+        with ThreadPoolExecutor(len(calls)) as executor:
+            return list(executor.map(one, calls))
