@@ -209,6 +209,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         self.assertEqual({a[1]['error']['code'] for a in answers
                 if a[0] == 409}, {'participation_duplicate'})
         self.assertEqual(self.balance(idm), 100)
+        self.assertBalancesEqualLedger()
 
     @unittest.skipUnless(backend.name == 'postgresql',
         "concurrent writers need PostgreSQL")
@@ -232,6 +233,12 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         with Transaction().start(DB_NAME, 0):
             programme = Pool().get('hirakata.programme')(self.programme_id)
             self.assertEqual(programme.granted, granted + 500)
+        self.assertBalancesEqualLedger()
+
+    def assertBalancesEqualLedger(self):
+        with Transaction().start(DB_NAME, 0):
+            Account = Pool().get('hirakata.point.account')
+            self.assertEqual(Account.find_unbalanced(), [])
 
     def restore_budget(self, budget):
         with Transaction().start(DB_NAME, 0) as transaction:
