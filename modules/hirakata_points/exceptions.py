@@ -78,3 +78,11 @@ class OverCap(ProgrammeError):
 
 class OverBudget(ProgrammeError):
     error_code = 'over_budget'
+
+
+class PhoneCodeInvalid(CardError):
+    error_code = 'phone_code_invalid'
+
+
+class PhoneCodeUsed(CardError):
+    error_code = 'phone_code_used'

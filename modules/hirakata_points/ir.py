@@ -1,4 +1,5 @@
-"""The scheduled jobs: nightly expiry, hourly card activation."""
+"""The scheduled jobs: nightly expiry, hourly card activation, daily purge
+of phone codes."""
 from trytond.pool import PoolMeta
 
 
@@ -13,3 +14,5 @@ class Cron(metaclass=PoolMeta):
         cls.method.selection.append(
             ('hirakata.card.distribution.line|mark_used',
                 "Activate Distributed Cards on First Use"))
+        cls.method.selection.append(
+            ('hirakata.phone_code|purge', "Purge Old Phone Codes"))

@@ -19,6 +19,8 @@ from trytond.transaction import Transaction
 from .store import campaign_label, compute_points
 
 EXPIRY_SOON_DAYS = 60
+# A code shown on the resident portal (hirakata.phone_code), not a card.
+PHONE = 'phone'
 PAGE_SIZE = 50
 
 
@@ -30,8 +32,10 @@ class ApiError(Exception):
         super().__init__(code)
         self.code = code
         self.status = ERRORS[code][0]
-        self.message = gettext('hirakata_points_pos.%s' % ERRORS[code][1],
-            **variables)
+        message_id = ERRORS[code][1]
+        if '.' not in message_id:
+            message_id = 'hirakata_points_pos.' + message_id
+        self.message = gettext(message_id, **variables)
 
 
 # Every error the API answers with: code -> (HTTP status, message id).
@@ -65,6 +69,8 @@ ERRORS = {
     'invalid_hours': (400, 'msg_api_invalid_hours'),
     'invalid_participation': (400, 'msg_api_programme_refused'),
     'card_blocked': (409, 'msg_api_card_blocked'),
+    'phone_code_invalid': (404, 'hirakata_points.msg_phone_code_invalid'),
+    'phone_code_used': (409, 'hirakata_points.msg_phone_code_used'),
     'idempotency_conflict': (409, 'msg_api_idempotency_conflict'),
     'not_cancellable': (409, 'msg_api_not_cancellable'),
     'cancel_window_passed': (409, 'msg_api_cancel_window_passed'),
@@ -82,6 +88,8 @@ _LEDGER_CODES = {
     'reason_required': 'reason_required',
     'unknown_card': 'unknown_card',
     'card_blocked': 'card_blocked',
+    'phone_code_invalid': 'phone_code_invalid',
+    'phone_code_used': 'phone_code_used',
     'invalid_identifier': 'invalid_identifier',
     'participation_duplicate': 'participation_duplicate',
     'programme_not_open': 'programme_not_open',
@@ -113,11 +121,20 @@ def mask_name(kana):
     return '%s ●●' % family
 
 
-def find_card(card):
-    "The FoundCard for {'technology', 'identifier'}, or an ApiError."
-    Card = Pool().get('hirakata.card')
+def find_card(terminal, card, key=None):
+    """The FoundCard for {'technology', 'identifier'}, or an ApiError.
+
+    A code shown on a phone is claimed for terminal, and taken by the write
+    with key (R1b): nobody else can use it after that.
+    """
+    pool = Pool()
     try:
-        return Card.find(card['technology'], card['identifier'])
+        if card['technology'] == PHONE:
+            return pool.get('hirakata.phone_code').claim(card['identifier'],
+                'terminal:%s' % terminal.id,
+                _ledger_key(terminal, key) if key else None)
+        return pool.get('hirakata.card').find(
+            card['technology'], card['identifier'])
     except UserError as error:
         raise from_point_error(error) or error
 
@@ -263,7 +280,8 @@ def _points_for(terminal, card, amount):
 def quote(terminal, card, amount):
     "The points a grant would give, for the clerk to confirm; books nothing."
     _check_store(terminal, 'grant')
-    points, campaigns = _points_for(terminal, find_card(card), amount)
+    points, campaigns = _points_for(
+        terminal, find_card(terminal, card), amount)
     return {
         'amount': amount,
         'points': points,
@@ -278,7 +296,7 @@ def grant(terminal, card, amount, key):
     Ledger = pool.get('hirakata.point.ledger')
     Account = pool.get('hirakata.point.account')
     _check_store(terminal, 'grant')
-    card = find_card(card)
+    card = find_card(terminal, card, key)
     points, campaigns = _points_for(terminal, card, amount)
     entry = _booked(lambda: Ledger.grant(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
@@ -298,7 +316,7 @@ def redeem(terminal, card, points, key):
     Ledger = pool.get('hirakata.point.ledger')
     Account = pool.get('hirakata.point.account')
     _check_store(terminal, 'redeem')
-    card = find_card(card)
+    card = find_card(terminal, card, key)
     entry = _booked(lambda: Ledger.redeem(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal)))
@@ -416,7 +434,7 @@ def record_participation(terminal, card, hours, key):
     if session.date != dt.date.today():
         raise ApiError('session_not_today',
             date=session.date.strftime('%Y/%m/%d'))
-    card = find_card(card)
+    card = find_card(terminal, card, key)
     with Transaction().set_context(hirakata_terminal=terminal.id):
         participation = _booked(lambda: Participation.record(session,
                 Holder(card.holder), channel='venue',

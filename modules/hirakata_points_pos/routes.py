@@ -264,7 +264,8 @@ def lookup(request, pool):
     "Masked name, balance and what expires soon (R4, R15)."
     data = _body(pool, request)
     return as_terminal(pool, request,
-        lambda terminal: api.card_summary(api.find_card(_card(data))))
+        lambda terminal: api.card_summary(
+            api.find_card(terminal, _card(data))))
 
 
 @app.route(PREFIX + '/grants', methods={'POST'})
