@@ -17,9 +17,10 @@ from trytond.wsgi import app
 ROOT = os.path.join(os.path.dirname(__file__), 'terminal_app')
 BRIDGE = 'ws://127.0.0.1:8765'
 HEADERS = {
+    # 'wasm-unsafe-eval': the QR decoder is WebAssembly (vendor/).
     'Content-Security-Policy': "default-src 'self'; "
-    "connect-src 'self' %s; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' %s; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'" % BRIDGE,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
@@ -29,6 +30,7 @@ HEADERS = {
     }
 mimetypes.add_type('application/manifest+json', '.webmanifest')
 mimetypes.add_type('text/javascript', '.js')
+mimetypes.add_type('application/wasm', '.wasm')
 
 
 @app.route('/<database_name>/hirakata/terminal/', methods={'GET'})

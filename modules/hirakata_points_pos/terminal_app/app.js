@@ -3,13 +3,16 @@
 // card input, errors, the revoked terminal and unanswered requests.
 import * as api from './api.js';
 import {h, show} from './dom.js';
-import {connectBridge, parseTyped} from './reader.js';
+import {scan} from './camera.js';
+import {connectBridge, parseQr, parseTyped} from './reader.js';
 
 export const state = {terminal: null, onCard: null};
 
-// The card input every card screen has: the bridge and the camera call
-// state.onCard; this form takes typed or scanned numbers.
-export function cardInput(label = 'カード番号（読み取れないとき）') {
+// The card input every card screen has: the bridge and the camera (unless
+// camera is false) call state.onCard; the form takes typed or scanned
+// numbers.
+export function cardInput(label = 'カード番号（読み取れないとき）',
+  {camera = true} = {}) {
   const input = h('input', {id: 'card-number', name: 'card-number',
     autocomplete: 'off', inputmode: 'numeric', autofocus: true,
     'aria-describedby': 'card-number-hint'});
@@ -29,7 +32,43 @@ export function cardInput(label = 'カード番号（読み取れないとき）
   }},
   h('label', {for: 'card-number'}, label), input, hint, error,
   h('button', {type: 'submit', class: 'secondary'}, 'この番号で読み取る'));
-  return form;
+  return [camera ? cameraReader() : null, form];
+}
+
+// A button that turns the camera on to read a QR card or a phone's code.
+function cameraReader() {
+  const area = h('div', {class: 'camera'});
+  const message = (text, kind) => h('p', {class: `message ${kind}`,
+    role: kind === 'error' ? 'alert' : 'status'}, text);
+  const open = async () => {
+    const video = h('video', {muted: true, playsinline: true,
+      'aria-label': 'カメラの映像'});
+    let stop = () => {};
+    const close = h('button', {type: 'button', class: 'secondary',
+      onclick: () => { stop(); area.replaceChildren(button); }},
+    'カメラを止める');
+    area.replaceChildren(message('QRコードをカメラに向けてください。', 'wait'),
+      video, close);
+    try {
+      stop = await scan(video, (text) => {
+        const card = parseQr(text);
+        if (!card) {
+          area.replaceChildren(message(
+            'このQRコードは枚方市ポイントのものではありません。', 'error'), button);
+        } else if (state.onCard) {
+          state.onCard(card);
+        }
+      });
+    } catch {
+      area.replaceChildren(message(
+        'カメラを使えません。カメラの使用を許可するか、番号を入力してください。',
+        'error'), button);
+    }
+  };
+  const button = h('button', {type: 'button', onclick: open},
+    'QRコードをカメラで読む');
+  area.append(button);
+  return area;
 }
 
 // An answer other than success: the revoked terminal stops, a store that

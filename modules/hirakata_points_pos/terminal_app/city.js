@@ -48,7 +48,7 @@ export function kiosk() {
   document.body.classList.add('kiosk');
   show(h('h1', {}, 'カードをかざすと、ポイント残高が表示されます'),
     h('p', {class: 'hint'}, 'カードリーダーにカードをかざしてください。'),
-    cardInput('QRカードの番号'));
+    cardInput('QRカードの番号', {camera: false}));
 }
 
 async function showBalance(card) {

@@ -46,14 +46,24 @@ function luhnValid(digits) {
   return total % 10 === 0;
 }
 
-// What was typed or scanned: a 16-digit QR card number (its check digit
-// valid), a 16-hex-digit FeliCa IDm, or a 4-, 7- or 10-byte Type A UID;
-// null if none of these.
-export function parseTyped(text) {
+// What a QR code holds: a 16-digit QR card number (its check digit
+// valid) or a code shown on the resident portal ("HK" and 24 of A-Z 2-7,
+// phone_code.py); null if neither.
+export function parseQr(text) {
   const value = text.replace(/[\s:-]/g, '').toUpperCase();
   if (/^\d{16}$/.test(value) && luhnValid(value)) {
     return {technology: 'qr', identifier: value};
   }
+  if (/^HK[A-Z2-7]{24}$/.test(value)) return {technology: 'phone', identifier: value};
+  return null;
+}
+
+// What was typed or scanned: a QR code's content (above), a 16-hex-digit
+// FeliCa IDm, or a 4-, 7- or 10-byte Type A UID; null if none of these.
+export function parseTyped(text) {
+  const qr = parseQr(text);
+  if (qr) return qr;
+  const value = text.replace(/[\s:-]/g, '').toUpperCase();
   if (/^[0-9A-F]{16}$/.test(value)) return {technology: 'felica', identifier: value};
   if (/^([0-9A-F]{8}|[0-9A-F]{14}|[0-9A-F]{20})$/.test(value)) {
     return {technology: 'iso14443a', identifier: value};

@@ -1,9 +1,10 @@
 // Keeps the app's own files so that a reload without network still opens
 // the app (its pending requests are in IndexedDB). API calls are never
 // cached: they always go to the server.
-const CACHE = 'hirakata-terminal-v1';
+const CACHE = 'hirakata-terminal-v2';
 const FILES = ['./', 'app.css', 'app.js', 'api.js', 'pending.js', 'reader.js',
-  'store.js', 'city.js', 'dom.js', 'manifest.webmanifest', 'icon.svg'];
+  'camera.js', 'store.js', 'city.js', 'dom.js', 'manifest.webmanifest',
+  'icon.svg', 'vendor/barcode-detector.js', 'vendor/zxing_reader.wasm'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));

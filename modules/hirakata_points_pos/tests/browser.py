@@ -3,6 +3,7 @@
 import os
 import threading
 
+import segno
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -40,15 +41,48 @@ class Server:
         self.server.server_close()
 
 
-def chromium(width=800, height=1280):
-    "Headless Chromium the size of a 7-inch tablet, in Japanese."
+def chromium(width=800, height=1280, camera=None):
+    """Headless Chromium the size of a 7-inch tablet, in Japanese; with
+    camera, a Y4M video file its camera shows (camera allowed)."""
     options = Options()
     options.binary_location = CHROMIUM
-    for argument in ['--headless=new', '--no-sandbox', '--disable-gpu',
-            '--window-size=%s,%s' % (width, height), '--lang=ja-JP',
-            '--disable-dev-shm-usage']:
+    arguments = ['--headless=new', '--no-sandbox', '--disable-gpu',
+        '--window-size=%s,%s' % (width, height), '--lang=ja-JP',
+        '--disable-dev-shm-usage']
+    if camera:
+        arguments += ['--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            '--use-file-for-fake-video-capture=%s' % camera]
+    for argument in arguments:
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def qr_video(content, path, width=640, height=480, frames=10):
+    """Write a Y4M video of a QR code of content, black on white, as a
+    camera held over a card or a phone would see it."""
+    matrix = segno.make(content, error='m').matrix
+    border = 4
+    modules = len(matrix) + 2 * border
+    scale = int(min(width, height) * 0.8) // modules
+    left = (width - scale * modules) // 2
+    top = (height - scale * modules) // 2
+    luma = bytearray(b'\xeb' * (width * height))
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if not dark:
+                continue
+            x = left + (c + border) * scale
+            for dy in range(scale):
+                start = (top + (r + border) * scale + dy) * width + x
+                luma[start:start + scale] = b'\x10' * scale
+    chroma = b'\x80' * (width * height // 4)
+    with open(path, 'wb') as f:
+        f.write(b'YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n'
+            % (width, height))
+        for _ in range(frames):
+            f.write(b'FRAME\n' + bytes(luma) + chroma + chroma)
+    return path
 
 
 class BrowserMixin:

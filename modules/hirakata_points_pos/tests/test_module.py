@@ -53,6 +53,25 @@ class OpenApiTestCase(unittest.TestCase):
                 "%s is not in openapi.yaml" % code)
 
 
+class VendoredDecoderTestCase(unittest.TestCase):
+    "The terminal app's QR decoder is the one package-lock.json pins."
+
+    def test_vendored_files_match_node_modules(self):
+        root = os.path.join(os.path.dirname(__file__), '..', '..', '..')
+        vendor = os.path.join(os.path.dirname(__file__), '..',
+            'terminal_app', 'vendor')
+        for vendored, source in [
+                ('barcode-detector.js',
+                    'barcode-detector/dist/iife/ponyfill.js'),
+                ('zxing_reader.wasm', 'zxing-wasm/dist/reader/zxing_reader.wasm'),
+                ]:
+            with open(os.path.join(vendor, vendored), 'rb') as f, \
+                    open(os.path.join(root, 'node_modules', source), 'rb') as g:
+                self.assertTrue(f.read() == g.read(),
+                    "%s differs from node_modules: run scripts/vendor_js"
+                    % vendored)
+
+
 class HirakataPointsPosTestCase(ModuleTestCase):
     "Stores and terminals"
     module = 'hirakata_points_pos'
