@@ -17,6 +17,9 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from . import statement
+from .statement import Arg
+
 ACCOUNT_KINDS = [
     ('holder', "Holder"),
     ('expired_pool', "Expired Points Pool"),
@@ -113,6 +116,22 @@ class Account(ModelSQL, ModelView):
         for account_id, total in cursor:
             result[account_id] = int(total or 0)
         return result
+
+    @classmethod
+    def expiry_schedule(cls, account_id, today=None):
+        """[(expiry date, points)] of the account's points usable on today,
+        the soonest first: a terminal's look-up and the resident portal."""
+        Lot = Pool().get('hirakata.point.lot')
+
+        def query():
+            lot = Lot.__table__()
+            return lot.select(lot.expiry_date, Sum(lot.remaining),
+                where=(lot.account == Arg('account')) & (lot.remaining > 0)
+                & (lot.expiry_date >= Arg('today')),
+                group_by=[lot.expiry_date], order_by=[lot.expiry_date.asc])
+        cursor = statement.run('hirakata.point.account:expiry_schedule',
+            query, account=account_id, today=today or dt.date.today())
+        return [(date, int(points)) for date, points in cursor]
 
     @classmethod
     def pool_account(cls, kind):

@@ -141,25 +141,16 @@ def find_card(terminal, card, key=None):
 
 def card_summary(card):
     "What a clerk may see of a card's holder (R4): no contact, no birth date."
-    Lot = Pool().get('hirakata.point.lot')
+    Account = Pool().get('hirakata.point.account')
     today = dt.date.today()
-
-    def query():
-        lot = Lot.__table__()
-        return lot.select(lot.expiry_date, Sum(lot.remaining),
-            where=(lot.account == Arg('account')) & (lot.remaining > 0)
-            & (lot.expiry_date >= Arg('today')),
-            group_by=[lot.expiry_date], order_by=[lot.expiry_date.asc])
-    cursor = statement.run('hirakata.pos:open_lots', query,
-        account=card.account, today=today)
     balance, expiring, expiring_dates = 0, 0, []
     soon = today + dt.timedelta(days=EXPIRY_SOON_DAYS)
-    for expiry_date, points in cursor:
-        balance += int(points)
+    for expiry_date, points in Account.expiry_schedule(card.account, today):
+        balance += points
         if expiry_date <= soon:
-            expiring += int(points)
+            expiring += points
             expiring_dates.append({'date': expiry_date.strftime('%Y/%m/%d'),
-                    'points': int(points)})
+                    'points': points})
     return {
         'card': {'state': 'active'},
         'holder': {'name': mask_name(card.name_kana)},

@@ -18,12 +18,12 @@ from functools import wraps
 from trytond import backend
 from trytond.config import config
 from trytond.exceptions import UserError
+from trytond.modules.hirakata_points.ratelimit import RateLimiter
 from trytond.protocols.wrappers import Response, with_pool
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import api
-from .ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
