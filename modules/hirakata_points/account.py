@@ -196,6 +196,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
         required=True, readonly=True, ondelete='RESTRICT')
     kind = fields.Selection(ENTRY_KINDS, "Kind", required=True,
         readonly=True)
+    kind_string = kind.translated('kind')
     points = fields.Integer("Points", required=True, readonly=True)
     balance_after = fields.Integer("Balance After", readonly=True,
         help="The account's balance once this entry was booked.")
@@ -260,6 +261,12 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s #%s' % (self.account.rec_name, self.id)
+
+    def holder_description(self):
+        "The entry as its holder reads it (the portal): what, and where."
+        if getattr(self.origin, '__name__', None) == 'hirakata.programme':
+            return '%s（%s）' % (self.kind_string, self.origin.rec_name)
+        return self.kind_string
 
 
 class Lot(_AppendOnly, ModelSQL, ModelView):

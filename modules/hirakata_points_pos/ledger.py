@@ -25,6 +25,11 @@ class Entry(metaclass=PoolMeta):
     def _get_origin(cls):
         return super()._get_origin() + ['hirakata.terminal']
 
+    def holder_description(self):
+        if self.store:
+            return '%s（%s）' % (self.kind_string, self.store.name)
+        return super().holder_description()
+
 
 class Ledger(metaclass=PoolMeta):
     __name__ = 'hirakata.point.ledger'

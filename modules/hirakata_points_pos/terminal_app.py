@@ -5,13 +5,9 @@ The files are in terminal_app/; nothing in them is secret. The page may
 reach the card-reader bridge on the device itself (ws://127.0.0.1) and the
 camera (QR codes), and nothing else.
 """
-import mimetypes
 import os
 
-from werkzeug.exceptions import NotFound
-from werkzeug.security import safe_join
-
-from trytond.protocols.wrappers import Response
+from trytond.modules.hirakata_points.web import static_file
 from trytond.wsgi import app
 
 ROOT = os.path.join(os.path.dirname(__file__), 'terminal_app')
@@ -28,21 +24,10 @@ HEADERS = {
     # The app is small and changes with the server: always revalidated.
     'Cache-Control': 'no-cache',
     }
-mimetypes.add_type('application/manifest+json', '.webmanifest')
-mimetypes.add_type('text/javascript', '.js')
-mimetypes.add_type('application/wasm', '.wasm')
 
 
 @app.route('/<database_name>/hirakata/terminal/', methods={'GET'})
 @app.route('/<database_name>/hirakata/terminal/<path:filename>',
     methods={'GET'})
 def terminal_file(request, database_name, filename='index.html'):
-    path = safe_join(ROOT, filename)
-    if path is None or not os.path.isfile(path):
-        raise NotFound()
-    with open(path, 'rb') as f:
-        content = f.read()
-    mimetype = mimetypes.guess_type(path)[0] or 'application/octet-stream'
-    if mimetype.startswith('text/') or mimetype.endswith('json'):
-        mimetype += '; charset=utf-8'
-    return Response(content, content_type=mimetype, headers=HEADERS)
+    return static_file(ROOT, filename, HEADERS)

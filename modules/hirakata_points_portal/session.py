@@ -1,0 +1,172 @@
+"""Residents signed in to the portal (R31): a card number (or holder
+number) and the birth date, then a session cookie.
+
+A birth date is a weak secret, so wrong tries are counted per holder in
+the database (every server process sees them): after MAX_FAILURES the
+holder's portal sign-in is locked for LOCK_TIME. Guessing a birth date
+then takes years, and needs the card or holder number first.
+"""
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+import unicodedata
+
+from trytond.config import config
+from trytond.model import ModelSQL, Unique, fields
+from trytond.modules.hirakata_points import identifier, statement
+from trytond.pool import Pool
+
+SESSION_TIME = dt.timedelta(days=config.getint(
+        'hirakata_portal', 'session_days', default=30))
+MAX_FAILURES = 5
+LOCK_TIME = dt.timedelta(hours=1)
+logger = logging.getLogger('hirakata.portal')
+
+
+def now():
+    "Naive UTC, as trytond stores timestamps."
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_number(text):
+    """A number as typed on a phone: full-width digits (１２３) and
+    separators allowed."""
+    return re.sub(r'[\s\-]', '', unicodedata.normalize('NFKC', text or '')
+        ).upper()
+
+
+class Session(ModelSQL):
+    "Portal Session"
+    __name__ = 'hirakata.portal.session'
+
+    holder = fields.Many2One('hirakata.holder', "Holder", required=True,
+        ondelete='CASCADE')
+    digest = fields.Char("Digest", required=True)
+    expires_at = fields.Timestamp("Expires At", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('digest_unique', Unique(t, t.digest),
+                'hirakata_points_portal.msg_session_unique'),
+            ]
+
+    @classmethod
+    def open(cls, holder):
+        "A new session of holder; its token goes in the cookie only."
+        token = secrets.token_urlsafe(32)
+        cls.create([{'holder': holder.id, 'digest': digest(token),
+                    'expires_at': now() + SESSION_TIME}])
+        return token
+
+    @classmethod
+    def holder_of(cls, token):
+        """The holder signed in with token, or None. Use keeps a session
+        going (it is renewed at most once a day)."""
+        if not token:
+            return None
+        sessions = cls.search([('digest', '=', digest(token)),
+                ('expires_at', '>', now())], limit=1)
+        if not sessions:
+            return None
+        session, = sessions
+        renewed = now() + SESSION_TIME
+        if session.expires_at < renewed - dt.timedelta(days=1):
+            cls.write([session], {'expires_at': renewed})
+        return session.holder
+
+    @classmethod
+    def close(cls, token):
+        if token:
+            cls.delete(cls.search([('digest', '=', digest(token))]))
+
+    @classmethod
+    def purge(cls):
+        "Drop ended sessions (daily cron)."
+        cls.delete(cls.search([('expires_at', '<', now())]))
+
+
+class SignInGuard(ModelSQL):
+    "Portal Sign-in Guard"
+    __name__ = 'hirakata.portal.sign_in_guard'
+
+    holder = fields.Many2One('hirakata.holder', "Holder", required=True,
+        ondelete='CASCADE')
+    failures = fields.Integer("Failures", required=True)
+    locked_until = fields.Timestamp("Locked Until")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('holder_unique', Unique(t, t.holder),
+                'hirakata_points_portal.msg_guard_unique'),
+            ]
+
+    @staticmethod
+    def default_failures():
+        return 0
+
+    @classmethod
+    def sign_in(cls, number, birth_date):
+        """(holder, None) for the holder with this QR card or holder number
+        and birth date, else (None, 'refused' or 'locked').
+
+        A refusal is returned, not raised: the failure count it wrote must
+        be committed.
+        """
+        holder = cls._holder(normalise_number(number))
+        if holder is None:
+            return None, 'refused'
+        guard = cls._guard(holder)
+        current = now()
+        if guard.locked_until and guard.locked_until > current:
+            logger.warning("portal sign-in locked: holder %s", holder.id)
+            return None, 'locked'
+        if holder.birth_date != birth_date:
+            failures = guard.failures + 1
+            if failures >= MAX_FAILURES:
+                cls.write([guard], {'failures': 0,
+                        'locked_until': current + LOCK_TIME})
+                logger.warning("portal sign-in: holder %s locked after %s "
+                    "wrong birth dates", holder.id, failures)
+            else:
+                cls.write([guard], {'failures': failures})
+            return None, 'refused'
+        if guard.failures or guard.locked_until:
+            cls.write([guard], {'failures': 0, 'locked_until': None})
+        logger.info("portal sign-in: holder %s", holder.id)
+        return holder, None
+
+    @classmethod
+    def _holder(cls, number):
+        "The holder of an active QR card numbered number, or with number."
+        pool = Pool()
+        Card = pool.get('hirakata.card')
+        Holder = pool.get('hirakata.holder')
+        if identifier.guess_technology(number) == identifier.QR:
+            cards = Card.search([('technology', '=', identifier.QR),
+                    ('identifier', '=', number), ('state', '=', 'active')],
+                limit=1)
+            return cards[0].holder if cards else None
+        holders = Holder.search([('number', '=', number)], limit=1)
+        return holders[0] if holders else None
+
+    @classmethod
+    def _guard(cls, holder):
+        "The holder's guard, locked: parallel tries are counted in turn."
+        guards = cls.search([('holder', '=', holder.id)], limit=1)
+        if not guards:
+            guards = cls.create([{'holder': holder.id}])
+        guard, = guards
+        statement.lock(cls, guard.id)
+        return cls(guard.id)

@@ -1,0 +1,215 @@
+"""The resident portal's pages (R31, R1b): sign-in, the resident's own
+balance and history, the code to show at a store."""
+import datetime as dt
+import uuid
+from unittest.mock import patch
+
+from werkzeug.exceptions import Forbidden
+
+from trytond.modules.hirakata_points.exceptions import PhoneCodeInvalid
+from trytond.modules.hirakata_points_portal import routes, session
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    DB_NAME, ModuleTestCase, RouteTestCase)
+from trytond.transaction import Transaction
+
+BIRTH = dt.date(1948, 4, 1)
+
+
+def make_holder(name, kana, birth_date, points=0):
+    "A holder with a QR card and points; (holder id, QR card number)."
+    pool = Pool()
+    Holder = pool.get('hirakata.holder')
+    Card = pool.get('hirakata.card')
+    Ledger = pool.get('hirakata.point.ledger')
+    holder, = Holder.create([{'name': name, 'name_kana': kana,
+                'birth_date': birth_date}])
+    card, = Card.create([{'holder': holder.id, 'technology': 'qr'}])
+    if points:
+        Ledger.grant(holder.account, points, key=uuid.uuid4().hex,
+            channel='backoffice', reason="初期ポイント")
+    return holder.id, card.identifier
+
+
+class PortalTestCase(RouteTestCase):
+    "The resident portal"
+    module = 'hirakata_points_portal'
+
+    @classmethod
+    def setUpDatabase(cls):
+        Lang = Pool().get('ir.lang')
+        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        cls.holder, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ",
+            BIRTH, points=1234)
+        cls.other, cls.other_card = make_holder("淀川 次郎", "ヨドガワ ジロウ",
+            dt.date(1960, 1, 1), points=50)
+        with Transaction().set_context(language='ja'):
+            cls.number = Pool().get('hirakata.holder')(cls.holder).number
+
+    def setUp(self):
+        super().setUp()
+        routes.SIGN_INS_BY_ADDRESS.reset()
+        routes.CODES_BY_HOLDER.reset()
+        self.browser = self.client()
+
+    def url(self, path=''):
+        return '/%s/hirakata/portal/%s' % (DB_NAME, path)
+
+    def get(self, path=''):
+        response = self.browser.get(self.url(path))
+        return response.status_code, response.get_data(as_text=True)
+
+    def sign_in(self, number=None, birth=BIRTH, **headers):
+        form = {'number': number or self.card, 'year': str(birth.year),
+            'month': str(birth.month), 'day': str(birth.day)}
+        return self.browser.post(self.url('sign-in'), data=form,
+            headers=headers)
+
+    def test_pages_are_japanese_and_locked_down(self):
+        response = self.browser.get(self.url('sign-in'))
+        self.assertEqual(response.status_code, 200)
+        page = response.get_data(as_text=True)
+        self.assertIn('<html lang="ja">', page)
+        self.assertIn("カード番号または利用者番号", page)
+        self.assertIn("frame-ancestors 'none'",
+            response.headers['Content-Security-Policy'])
+        self.assertEqual(response.headers['Cache-Control'], 'no-store')
+
+    def test_signed_out_goes_to_sign_in(self):
+        for path in ['', 'code']:
+            response = self.browser.get(self.url(path))
+            self.assertEqual(response.status_code, 303)
+            self.assertTrue(response.headers['Location'].endswith('sign-in'))
+        response = self.browser.post(self.url('code/new'))
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.get_json()['error']['code'], 'signed_out')
+
+    def test_sign_in_shows_only_the_residents_own_page(self):
+        response = self.sign_in()
+        self.assertEqual(response.status_code, 303)
+        cookie = response.headers['Set-Cookie']
+        for flag in ['HttpOnly', 'SameSite=Strict',
+                'Path=/%s/hirakata/portal/' % DB_NAME]:
+            self.assertIn(flag, cookie)
+        status, page = self.get()
+        self.assertEqual(status, 200)
+        self.assertIn("枚方 花子 様", page)
+        self.assertIn(self.number, page)
+        self.assertIn('1,234ポイント', page)
+        self.assertRegex(page, r'\d{4}/\d{2}/\d{2}</td><td class="num">'
+            r'1,234ポイント')
+        self.assertIn("付与", page)
+        self.assertNotIn("淀川", page)
+
+    def test_holder_number_typed_in_full_width(self):
+        wide = self.number.translate(str.maketrans(
+                '0123456789H', '０１２３４５６７８９Ｈ'))
+        self.assertEqual(self.sign_in(wide).status_code, 303)
+        self.assertIn("枚方 花子 様", self.get()[1])
+
+    def test_wrong_birth_date_refused_then_locked(self):
+        wrong = BIRTH + dt.timedelta(days=1)
+        for _ in range(session.MAX_FAILURES):
+            response = self.sign_in(birth=wrong)
+            self.assertEqual(response.status_code, 401)
+            self.assertIn("番号または生年月日が正しくありません",
+                response.get_data(as_text=True))
+        response = self.sign_in()
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("1時間止めています", response.get_data(as_text=True))
+        later = session.now() + session.LOCK_TIME + dt.timedelta(minutes=1)
+        with patch.object(session, 'now', lambda: later):
+            self.assertEqual(self.sign_in().status_code, 303)
+
+    def test_unknown_number_refused_like_a_wrong_date(self):
+        response = self.sign_in('H99999999')
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("番号または生年月日が正しくありません",
+            response.get_data(as_text=True))
+
+    def test_bad_input_gets_a_japanese_message(self):
+        response = self.browser.post(self.url('sign-in'),
+            data={'number': self.card, 'year': '昭和', 'month': '13',
+                'day': '1'})
+        self.assertEqual(response.status_code, 400)
+        page = response.get_data(as_text=True)
+        self.assertIn("数字で入力してください", page)
+        self.assertIn('aria-invalid="true"', page)
+        self.assertNotIn("Traceback", page)
+
+    def test_cross_site_post_refused(self):
+        # trytond's own check of the Origin header, before any handler.
+        with self.assertRaises(Forbidden):
+            self.sign_in(Origin='https://evil.example')
+        self.assertEqual(self.get()[0], 303)
+
+    def test_sign_in_attempts_limited_by_address(self):
+        routes.SIGN_INS_BY_ADDRESS.limit, limit = 3, (
+            routes.SIGN_INS_BY_ADDRESS.limit)
+        self.addCleanup(setattr, routes.SIGN_INS_BY_ADDRESS, 'limit', limit)
+        for _ in range(3):
+            self.sign_in('H99999999')
+        self.assertEqual(self.sign_in().status_code, 429)
+
+    def test_sign_out_ends_the_session(self):
+        self.sign_in()
+        self.assertEqual(self.get()[0], 200)
+        response = self.browser.post(self.url('sign-out'))
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.get()[0], 303)
+
+    def test_code_page_shows_a_code_of_the_residents_account(self):
+        shown = []
+        make = routes.segno.make
+
+        def recording(content, **kwargs):
+            shown.append(content)
+            return make(content, **kwargs)
+        self.sign_in()
+        with patch.object(routes.segno, 'make', recording):
+            status, page = self.get('code')
+            answer = self.browser.post(self.url('code/new')).get_json()
+        self.assertEqual(status, 200)
+        self.assertIn('src="data:image/svg+xml', page)
+        self.assertIn('alt="ポイントを使うためのQRコード"', page)
+        self.assertIn('data-refresh="60"', page)
+        self.assertTrue(answer['image'].startswith('data:image/svg+xml'))
+        self.assertEqual(answer['seconds'], 60)
+        first, second = shown
+        self.assertRegex(second, r'^HK[A-Z2-7]{24}$')
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            PhoneCode = pool.get('hirakata.phone_code')
+            account = pool.get('hirakata.holder')(self.holder).account.id
+            self.assertEqual(PhoneCode.claim(second, 'terminal:1').account,
+                account)
+            # The page's first code stopped when the second was shown.
+            with self.assertRaises(PhoneCodeInvalid):
+                PhoneCode.claim(first, 'terminal:1')
+
+    def test_codes_limited_per_resident(self):
+        routes.CODES_BY_HOLDER.limit, limit = 2, routes.CODES_BY_HOLDER.limit
+        self.addCleanup(setattr, routes.CODES_BY_HOLDER, 'limit', limit)
+        self.sign_in()
+        self.assertEqual(self.get('code')[0], 200)
+        self.assertEqual(self.browser.post(self.url('code/new')).status_code,
+            200)
+        response = self.browser.post(self.url('code/new'))
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("1分ほど", response.get_json()['error']['message'])
+
+    def test_static_files_served(self):
+        response = self.browser.get(self.url('static/code.js'))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('javascript', response.headers['Content-Type'])
+        self.assertEqual(
+            self.browser.get(self.url('static/../routes.py')).status_code,
+            404)
+
+
+class PortalModuleTestCase(ModuleTestCase):
+    "The portal module"
+    module = 'hirakata_points_portal'
+
+
+del ModuleTestCase, RouteTestCase
