@@ -118,7 +118,31 @@ def load(holders_count):
     venue_session = load_programmes(today)
     load_city_terminals(venue_session)
     load_distribution(districts, today)
+    load_portal_resident(districts, terminals, twelve_months, today)
     return Ledger.expire_due(commit_chunks=False)
+
+
+def load_portal_resident(districts, terminals, policy, today):
+    "A resident to try the portal with (sign-in printed)."
+    from trytond.pool import Pool
+    pool = Pool()
+    Holder = pool.get('hirakata.holder')
+    Card = pool.get('hirakata.card')
+    Ledger = pool.get('hirakata.point.ledger')
+    holder, = Holder.create([{'name': "枚方 花子", 'name_kana': "ヒラカタ ハナコ",
+                'birth_date': dt.date(1948, 4, 1),
+                'district': districts[0].id, 'postal_code': '573-0027',
+                'address': "大阪府枚方市大垣内町2丁目",
+                'consent': True, 'consent_date': today}])
+    card, = Card.create([{'holder': holder.id, 'technology': 'qr'}])
+    for days, points in [(300, 120), (40, 80), (3, 35)]:
+        Ledger.grant(holder.account, points, key=uuid.uuid4().hex,
+            channel='terminal', origin=terminals[days % len(terminals)],
+            policy=policy, date=today - dt.timedelta(days=days))
+    Ledger.redeem(holder.account, 50, key=uuid.uuid4().hex,
+        channel='terminal', origin=terminals[0])
+    print("portal sign-in: %s or QR card %s, birth date 1948/04/01 (%s)" % (
+            holder.number, card.identifier, holder.name))
 
 
 def load_programmes(today):

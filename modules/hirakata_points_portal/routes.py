@@ -42,7 +42,9 @@ HEADERS = {
     "object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'",
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    # Not no-referrer: then Chromium posts forms with "Origin: null",
+    # which trytond refuses.
+    'Referrer-Policy': 'same-origin',
     }
 # Pages show personal data: never kept by a browser or a proxy.
 PAGE_HEADERS = dict(HEADERS, **{'Cache-Control': 'no-store'})

@@ -7,7 +7,7 @@ import unittest
 from trytond import backend
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points_pos import api
-from trytond.modules.hirakata_points_pos.tests.browser import (
+from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_city_terminal, make_holder, make_store, make_terminal)

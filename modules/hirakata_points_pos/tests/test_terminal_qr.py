@@ -7,7 +7,7 @@ import unittest
 import uuid
 
 from trytond import backend
-from trytond.modules.hirakata_points_pos.tests.browser import (
+from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium, qr_video)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_holder, make_store, make_terminal)

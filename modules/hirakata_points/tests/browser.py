@@ -1,5 +1,6 @@
-"""Driving the terminal app in Debian's headless Chromium (selenium with
-/usr/bin/chromedriver) against a real HTTP server of the test database."""
+"""Driving the web pages (the terminal app, the resident portal) in
+Debian's headless Chromium (selenium with /usr/bin/chromedriver) against a
+real HTTP server of the test database."""
 import os
 import threading
 
@@ -26,15 +27,15 @@ WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 
 
 class Server:
-    "trytond's WSGI application on a free port of 127.0.0.1."
+    "trytond's WSGI application on a free port of 127.0.0.1; url is path's."
 
-    def __init__(self):
+    def __init__(self, path='hirakata/terminal/'):
         self.server = make_server('127.0.0.1', 0, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever,
             daemon=True)
         self.thread.start()
-        self.url = 'http://127.0.0.1:%s/%s/hirakata/terminal/' % (
-            self.server.port, DB_NAME)
+        self.url = 'http://127.0.0.1:%s/%s/%s' % (
+            self.server.port, DB_NAME, path)
 
     def stop(self):
         self.server.shutdown()
@@ -42,8 +43,8 @@ class Server:
 
 
 def chromium(width=800, height=1280, camera=None):
-    """Headless Chromium the size of a 7-inch tablet, in Japanese; with
-    camera, a Y4M video file its camera shows (camera allowed)."""
+    """Headless Chromium in Japanese, by default the size of a 7-inch
+    tablet; with camera, a Y4M video file its camera shows (allowed)."""
     options = Options()
     options.binary_location = CHROMIUM
     arguments = ['--headless=new', '--no-sandbox', '--disable-gpu',
@@ -58,24 +59,20 @@ def chromium(width=800, height=1280, camera=None):
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-def qr_video(content, path, width=640, height=480, frames=10):
-    """Write a Y4M video of a QR code of content, black on white, as a
-    camera held over a card or a phone would see it."""
-    matrix = segno.make(content, error='m').matrix
-    border = 4
-    modules = len(matrix) + 2 * border
-    scale = int(min(width, height) * 0.8) // modules
-    left = (width - scale * modules) // 2
-    top = (height - scale * modules) // 2
+def camera_video(path, image, size, width=640, height=480, frames=10):
+    """Write a Y4M video showing image (size × size grey levels 0-255, row
+    by row), centred and scaled up, as a camera held over it would see it;
+    for Chromium's fake camera."""
+    scale = max(1, int(min(width, height) * 0.9) // size)
+    left = (width - scale * size) // 2
+    top = (height - scale * size) // 2
     luma = bytearray(b'\xeb' * (width * height))
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if not dark:
-                continue
-            x = left + (c + border) * scale
-            for dy in range(scale):
-                start = (top + (r + border) * scale + dy) * width + x
-                luma[start:start + scale] = b'\x10' * scale
+    for r in range(size):
+        row = b''.join(bytes([16 + image[r * size + c] * 219 // 255]) * scale
+            for c in range(size))
+        for dy in range(scale):
+            start = (top + r * scale + dy) * width + left
+            luma[start:start + len(row)] = row
     chroma = b'\x80' * (width * height // 4)
     with open(path, 'wb') as f:
         f.write(b'YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n'
@@ -85,8 +82,23 @@ def qr_video(content, path, width=640, height=480, frames=10):
     return path
 
 
+def qr_video(content, path):
+    "A camera video of a QR code of content, black on white (segno)."
+    matrix = segno.make(content, error='m').matrix
+    border = 4
+    size = len(matrix) + 2 * border
+    image = bytearray(b'\xff' * (size * size))
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                image[(r + border) * size + c + border] = 0
+    return camera_video(path, image, size)
+
+
 class BrowserMixin:
-    "What the browser tests of the app share."
+    "What the browser tests of the pages share."
+    # Screenshots are named <screenshot_prefix>-<screen>.png.
+    screenshot_prefix = 'terminal'
 
     def wait_text(self, text, timeout=15):
         "Wait until the page shows text; return the page's text."
@@ -146,4 +158,4 @@ class BrowserMixin:
         self.assertEqual(result, [], "%s: accessibility violations" % name)
         if SCREENSHOTS:
             self.driver.save_screenshot(os.path.join(SCREENSHOTS,
-                    'terminal-%s.png' % name))
+                    '%s-%s.png' % (self.screenshot_prefix, name)))
