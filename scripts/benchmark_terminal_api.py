@@ -11,6 +11,10 @@ realistic mix: 50 % card look-ups, 30 % grants, 20 % redemptions.
    connections) measured in the same run.
 2. Open loop: 100 requests a second offered on a fixed schedule; latency
    counted from when each request was due (no coordinated omission).
+3. Phone codes (R1b): the 16 terminals each look a customer up and grant,
+   the customer showing a portal code, then a card, for --phone-seconds
+   each; the two paths' latencies side by side. The codes are issued
+   first, as the portal does, and that rate is printed too.
 
 Usage: .venv/bin/python scripts/benchmark_terminal_api.py [--holders N]
 Not a test: it prints figures for docs/performance.md.
@@ -129,6 +133,71 @@ def _terminal(args):
     return results
 
 
+def _customer_terminal(args):
+    """One terminal serving customers: look up, then grant, with a portal
+    code from codes, or with a card when codes is None."""
+    credential, seed, holders, seconds, codes = args
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection('127.0.0.1', PORT, timeout=30)
+    results = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds and (
+            codes is None or codes):
+        card = ({'technology': 'phone', 'identifier': codes.pop()} if codes
+            else {'technology': 'felica',
+                'identifier': '%016X' % rng.randint(1, holders)})
+        for kind, path, body in [
+                ('lookup', '/cards/lookup', {'card': card}),
+                ('grant', '/grants', {'card': card,
+                        'amount': rng.randint(100, 5000)})]:
+            sent = time.perf_counter()
+            conn.request('POST', '/%s/hirakata/api/v1%s' % (DB, path),
+                body=json.dumps(body), headers={
+                    'Authorization': 'Bearer %s' % credential,
+                    'Idempotency-Key': uuid.uuid4().hex,
+                    'Content-Type': 'application/json'})
+            response = conn.getresponse()
+            response.read()
+            results.append((kind, response.status,
+                    time.perf_counter() - sent))
+    return results
+
+
+def issue_codes(count, holders):
+    "count portal codes of random holders; (codes, seconds taken)."
+    from trytond.modules.hirakata_points import phone_code
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    # Issued all before the phase, they must outlive it.
+    phone_code.VALID_SECONDS = 3600
+    rng = random.Random(7)
+    with Transaction().start(DB, 0) as transaction:
+        pool = Pool()
+        PhoneCode = pool.get('hirakata.phone_code')
+        Holder = pool.get('hirakata.holder')
+        ids = [h.id for h in Holder.search([], limit=holders)]
+        start = time.perf_counter()
+        codes = [PhoneCode.issue(Holder(rng.choice(ids)))[0]
+            for _ in range(count)]
+        elapsed = time.perf_counter() - start
+        transaction.commit()
+    return codes, elapsed
+
+
+def customers(credentials, holders, seconds, codes=None):
+    "The customer phase: (look-up + grant) pairs by phone code or card."
+    share = len(codes) // TERMINALS if codes else 0
+    args = [(credentials[i], i, holders, seconds,
+            codes[i * share:(i + 1) * share] if codes else None)
+        for i in range(TERMINALS)]
+    ctx = multiprocessing.get_context('spawn')
+    started = time.perf_counter()
+    with ctx.Pool(TERMINALS) as pool:
+        results = [r for rs in pool.map(_customer_terminal, args)
+            for r in rs]
+    return results, time.perf_counter() - started
+
+
 def drive(credentials, holders, seconds, rate=None):
     args = [(credentials[i], i, holders, seconds,
             rate / TERMINALS if rate else None) for i in range(TERMINALS)]
@@ -200,6 +269,8 @@ def main():
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--seconds', type=int, default=30)
     parser.add_argument('--rate', type=float, default=100)
+    parser.add_argument('--phone-seconds', type=int, default=20)
+    parser.add_argument('--codes', type=int, default=8000)
     args = parser.parse_args()
     t = time.perf_counter()
     credentials = setup(args.holders, args.stores)
@@ -219,6 +290,17 @@ def main():
             rate=args.rate)
         print("open loop, %.0f tx/s offered: %s" % (args.rate,
                 summary(results, args.seconds)), flush=True)
+        codes, elapsed = issue_codes(args.codes, args.holders)
+        print("issued %s portal codes in %.1f s: %.0f codes/s (one "
+            "process, in one transaction)" % (len(codes), elapsed,
+                len(codes) / elapsed), flush=True)
+        for label, phase_codes in [('phone code', codes), ('card', None)]:
+            results, elapsed = customers(credentials, args.holders,
+                args.phone_seconds, phase_codes)
+            for kind in ['lookup', 'grant']:
+                print("%s, %s: %s" % (label, kind, summary(
+                            [r for r in results if r[0] == kind],
+                            elapsed)), flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()

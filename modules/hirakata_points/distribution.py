@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 
+import segno
 import xlsxwriter
 from sql import Literal
 from sql.aggregate import Count, Min
@@ -409,7 +410,17 @@ class MailingList(Report):
     __name__ = 'hirakata.card.distribution.mailing_list'
 
     COLUMNS = ["郵便番号", "住所", "氏名", "フリガナ", "保有者番号", "校区",
-        "カード種別", "カード番号", "状態"]
+        "カード種別", "カード番号", "状態", "QRコード"]
+    QR_COLUMN = 9
+    QR_ROW_HEIGHT = 80  # points: a QR code of 16 digits at scale 4
+
+    @staticmethod
+    def qr_png(number):
+        "A QR card's number as the PNG printed on it (segno)."
+        output = io.BytesIO()
+        segno.make(number, error='m').save(output, kind='png', scale=4,
+            border=2)
+        return output.getvalue()
 
     @classmethod
     def _execute(cls, records, header, data, action):
@@ -437,9 +448,17 @@ class MailingList(Report):
                         technologies[card.technology] if card else '',
                         card.identifier if card else '',
                         states[line.state]])
+                if card and card.technology == ident.QR:
+                    # The picture to print on the card, beside its number.
+                    sheet.set_row(row, cls.QR_ROW_HEIGHT)
+                    sheet.insert_image(row, cls.QR_COLUMN, 'qr.png', {
+                            'image_data': io.BytesIO(
+                                cls.qr_png(card.identifier)),
+                            'object_position': 1})
             sheet.set_column(0, 0, 10)
             sheet.set_column(1, 1, 40)
             sheet.set_column(2, 8, 16)
+            sheet.set_column(cls.QR_COLUMN, cls.QR_COLUMN, 14)
         book.close()
         # Names and addresses left the system in this file (R4).
         access_log.info(json.dumps({'user': Transaction().user,

@@ -3,6 +3,7 @@ import datetime as dt
 import io
 import json
 import logging
+import zipfile
 
 import openpyxl
 
@@ -196,6 +197,12 @@ class DistributionTestCase(_DBTestCase):
         numbers = {r[7] for r in rows[1:]}
         self.assertEqual(numbers, {l.card.identifier
                 for l in distribution.lines})
+        # Each QR card's picture, in the order of the rows.
+        with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
+            pictures = [xlsx.read(n) for n in sorted(xlsx.namelist(),
+                    key=lambda n: (len(n), n)) if n.startswith('xl/media/')]
+        self.assertEqual(pictures, [MailingList.qr_png(r[7])
+                for r in rows[1:]])
         logged = json.loads(logs.records[-1].getMessage())
         self.assertEqual(logged['user'], staff.id)
         self.assertEqual(len(logged['holders']), 4)
