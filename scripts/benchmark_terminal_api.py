@@ -164,7 +164,7 @@ def _customer_terminal(args):
 
 
 def issue_codes(count, holders):
-    "count portal codes of random holders; (codes, seconds taken)."
+    "Portal codes of count random holders; (codes, seconds taken)."
     from trytond.modules.hirakata_points import phone_code
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -177,8 +177,9 @@ def issue_codes(count, holders):
         Holder = pool.get('hirakata.holder')
         ids = [h.id for h in Holder.search([], limit=holders)]
         start = time.perf_counter()
-        codes = [PhoneCode.issue(Holder(rng.choice(ids)))[0]
-            for _ in range(count)]
+        # One code per holder: a holder's new code retires the last one.
+        codes = [PhoneCode.issue(Holder(id_))[0]
+            for id_ in rng.sample(ids, count)]
         elapsed = time.perf_counter() - start
         transaction.commit()
     return codes, elapsed
