@@ -1,8 +1,12 @@
 """Targeted card distribution (R2)."""
+import csv
 import datetime as dt
 import io
 import json
 import logging
+import os
+import subprocess
+import tempfile
 import zipfile
 
 import openpyxl
@@ -14,6 +18,8 @@ from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
 TODAY = dt.date.today()
+# LibreOffice (scripts/install --browser installs it for the tests).
+SOFFICE = os.environ.get('SOFFICE', '/usr/bin/soffice')
 
 
 def holder(name, kana, birth_date, district=None, relation='resident'):
@@ -206,6 +212,36 @@ class DistributionTestCase(_DBTestCase):
         logged = json.loads(logs.records[-1].getMessage())
         self.assertEqual(logged['user'], staff.id)
         self.assertEqual(len(logged['holders']), 4)
+
+    @with_transaction()
+    def test_mailing_list_opens_in_libreoffice(self):
+        pool = Pool()
+        Distribution = pool.get('hirakata.card.distribution')
+        MailingList = pool.get('hirakata.card.distribution.mailing_list',
+            type='report')
+        self.setup_holders()
+        distribution = self.distribution()
+        Distribution.select([distribution])
+        Distribution.issue([distribution])
+        _, content, _, _ = MailingList.execute([distribution.id], {})
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, 'mailing.xlsx')
+            with open(path, 'wb') as f:
+                f.write(content)
+            # CSV in UTF-8 (filter option 76): what LibreOffice read.
+            subprocess.run([SOFFICE, '--headless',
+                    '-env:UserInstallation=file://%s/profile' % folder,
+                    '--convert-to', 'csv:Text - txt - csv (StarCalc):44,34,76',
+                    '--outdir', folder, path],
+                check=True, capture_output=True, timeout=180)
+            with open(os.path.join(folder, 'mailing.csv'),
+                    encoding='utf-8') as f:
+                rows = list(csv.reader(f))
+        self.assertEqual(rows[0][:3], ["郵便番号", "住所", "氏名"])
+        self.assertEqual({r[2] for r in rows[1:]},
+            {l.holder.name for l in distribution.lines})
+        self.assertEqual({r[7] for r in rows[1:]},
+            {l.card.identifier for l in distribution.lines})
 
     @with_transaction()
     def test_store_staff_cannot_see_distributions(self):

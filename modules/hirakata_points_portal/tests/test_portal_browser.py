@@ -94,11 +94,11 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
             self.driver.find_element(By.LINK_TEXT,
                 "お店で見せるコード（QRコード）").click()
             self.wait_text("お店の方に、この画面のQRコードを読み取ってもらってください")
-            image = self.driver.find_element(By.ID, 'qr')
-            first = image.get_attribute('src')
-            self.assertTrue(self.driver.execute_script(
-                    'return arguments[0].complete'
-                    ' && arguments[0].naturalWidth > 0;', image))
+            first = self.driver.find_element(By.ID, 'qr').get_attribute('src')
+            # The image is shown (decoded), not merely in the page.
+            WebDriverWait(self.driver, 10).until(lambda d: d.execute_script(
+                    "const i = document.getElementById('qr');"
+                    "return i.complete && i.naturalWidth > 0;"))
             self.check_accessibility('code')
             self.assertFitsTheScreen('code')
             WebDriverWait(self.driver, 10).until(

@@ -15,7 +15,7 @@ export function start() {
 function cardScreen() {
   state.onCard = lookUp;
   const clerkButton = api.clerk.get() ? h('button', {class: 'secondary',
-    onclick: signOut}, '担当者のサインアウト') : null;
+    onclick: signOut}, '店員のサインアウト') : null;
   show(h('h1', {}, 'カードをタッチしてください'),
     h('p', {class: 'hint'},
       'カードリーダーにカードをかざすか、QRコード（カード・スマートフォン）をカメラで読んでください。'),
@@ -197,7 +197,7 @@ export function clerkSignIn(next) {
   const pin = h('input', {id: 'clerk-pin', name: 'clerk-pin', type: 'password',
     inputmode: 'numeric', autocomplete: 'current-password', required: true});
   const error = h('p', {class: 'message error', role: 'alert', hidden: true});
-  show(h('h1', {}, '担当者のサインイン'),
+  show(h('h1', {}, '店員のサインイン'),
     h('form', {onsubmit: async (event) => {
       event.preventDefault();
       try {
@@ -212,7 +212,7 @@ export function clerkSignIn(next) {
         error.textContent = failed.message;
         error.hidden = false;
       }
-    }}, h('label', {for: 'clerk-number'}, '担当者番号'), number,
+    }}, h('label', {for: 'clerk-number'}, '店員番号'), number,
     h('label', {for: 'clerk-pin'}, '暗証番号'), pin, error,
     h('button', {type: 'submit'}, 'サインイン')));
 }

@@ -34,8 +34,12 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         store = make_store("ひらかた青果店", yen_per_point=100)
         programme = programmes.create_programme()
+        pin_store = make_store("津田スーパー", clerk_pin_required=True)
+        pool.get('hirakata.store.clerk').create([{'store': pin_store.id,
+                    'number': '07', 'name': "店員 七号", 'pin': '2580'}])
         terminals = {
             'main': make_terminal(store),
+            'pin': make_terminal(pin_store, "共用レジ"),
             'revoked': make_terminal(store, "盗難端末"),
             'venue': make_city_terminal('venue', "教室受付",
                 programme.sessions[0]),
@@ -114,6 +118,33 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.assertIn("残高：%s" % format(before + 15, ','), text)
         self.check_accessibility('done')
         self.assertEqual(self.balance(), before + 15)
+
+    def test_clerk_signs_in_before_the_first_sale(self):
+        self.open_app(self.credentials['pin'])
+        self.wait_text("店員のサインイン")
+        self.check_accessibility('clerk-sign-in')
+        self.type_into('clerk-number', '07', submit=False)
+        self.type_into('clerk-pin', '0000')
+        self.wait_text("店員番号または暗証番号が正しくありません")
+        self.check_accessibility('clerk-sign-in-error')
+        self.type_into('clerk-pin', '2580')
+        self.wait_text("カードをタッチしてください")
+        before = self.entries('grant')
+        self.tap()
+        self.click("ポイントを付ける（お買い上げ）")
+        self.pad(500)
+        self.click("次へ")
+        self.click("確定する")
+        self.wait_text("完了しました")
+        with Transaction().start(DB_NAME, 0):
+            Entry = Pool().get('hirakata.point.entry')
+            entry, = Entry.search([('kind', '=', 'grant')],
+                order=[('id', 'DESC')], limit=1)
+            self.assertEqual(entry.clerk.name, "店員 七号")
+        self.assertEqual(self.entries('grant'), before + 1)
+        self.click("次のお客様")
+        self.click("店員のサインアウト")
+        self.wait_text("店員のサインイン")
 
     def test_redeem_within_the_balance(self):
         self.open_app(self.credentials['main'])

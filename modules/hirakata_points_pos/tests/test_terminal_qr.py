@@ -6,9 +6,11 @@ import tempfile
 import unittest
 import uuid
 
+from selenium.webdriver.support.ui import WebDriverWait
+
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
-    BrowserMixin, Server, chromium, qr_video)
+    BrowserMixin, Server, camera_video, chromium, qr_video)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_holder, make_store, make_terminal)
 from trytond.pool import Pool
@@ -100,8 +102,6 @@ class TerminalQrTestCase(BrowserMixin, RouteTestCase):
         self.open_app(self.credentials['main'])
         before = self.balance()
         self.click("QRコードをカメラで読む")
-        self.wait_text("QRコードをカメラに向けてください")
-        self.check_accessibility('camera')
         self.wait_text("ヤマダ ●● 様", timeout=30)
         self.grant(1000)
         self.assertIn("10ポイントを付けました", self.wait_text("完了しました"))
@@ -123,6 +123,23 @@ class TerminalQrTestCase(BrowserMixin, RouteTestCase):
         self.open_app(self.credentials['main'])
         self.type_into('card-number', code)
         self.wait_text("このコードは使用済みです")
+
+    def test_camera_shows_and_stops(self):
+        self.driver = chromium(camera=camera_video(os.path.join(
+                    self.videos.name, 'blank.y4m'), b'\xff', 1))
+        self.addCleanup(self.driver.quit)
+        self.open_app(self.credentials['main'])
+        self.click("QRコードをカメラで読む")
+        self.wait_text("QRコードをカメラに向けてください")
+        WebDriverWait(self.driver, 15).until(lambda d: d.execute_script(
+                "const v = document.querySelector('video');"
+                "return v && v.readyState >= 2 && v.videoWidth > 0;"))
+        self.check_accessibility('camera')
+        self.click("カメラを止める")
+        self.click("QRコードをカメラで読む")  # the button is back
+        self.wait_text("カメラを止める")
+        self.assertEqual(self.driver.execute_script(
+                "return document.querySelectorAll('video').length;"), 1)
 
     def test_other_qr_codes_refused(self):
         self.camera_showing('https://www.city.hirakata.osaka.jp/')
