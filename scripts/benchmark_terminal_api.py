@@ -103,6 +103,18 @@ def _request(rng, holders):
     return kind, '/redemptions', {'card': card, 'points': rng.randint(1, 5)}
 
 
+def _post(conn, credential, path, body):
+    "One API call as a terminal, with a new idempotency key; its status."
+    conn.request('POST', '/%s/hirakata/api/v1%s' % (DB, path),
+        body=json.dumps(body), headers={
+            'Authorization': 'Bearer %s' % credential,
+            'Idempotency-Key': uuid.uuid4().hex,
+            'Content-Type': 'application/json'})
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
 def _terminal(args):
     """One simulated terminal: (kind, status, latency s) per request.
 
@@ -121,15 +133,8 @@ def _terminal(args):
                 time.sleep(pause)
         kind, path, body = _request(rng, holders)
         sent = due if rate else time.perf_counter()
-        conn.request('POST', '/%s/hirakata/api/v1%s' % (DB, path),
-            body=json.dumps(body), headers={
-                'Authorization': 'Bearer %s' % credential,
-                'Idempotency-Key': uuid.uuid4().hex,
-                'Content-Type': 'application/json'})
-        response = conn.getresponse()
-        response.read()
-        results.append((kind, response.status,
-                time.perf_counter() - sent))
+        status = _post(conn, credential, path, body)
+        results.append((kind, status, time.perf_counter() - sent))
     return results
 
 
@@ -151,15 +156,8 @@ def _customer_terminal(args):
                 ('grant', '/grants', {'card': card,
                         'amount': rng.randint(100, 5000)})]:
             sent = time.perf_counter()
-            conn.request('POST', '/%s/hirakata/api/v1%s' % (DB, path),
-                body=json.dumps(body), headers={
-                    'Authorization': 'Bearer %s' % credential,
-                    'Idempotency-Key': uuid.uuid4().hex,
-                    'Content-Type': 'application/json'})
-            response = conn.getresponse()
-            response.read()
-            results.append((kind, response.status,
-                    time.perf_counter() - sent))
+            status = _post(conn, credential, path, body)
+            results.append((kind, status, time.perf_counter() - sent))
     return results
 
 

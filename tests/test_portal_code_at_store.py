@@ -7,10 +7,7 @@ camera shows what the phone's screen showed (its QR image, grey levels
 read from a canvas, written as a Y4M video).
 """
 import base64
-import os
-import tempfile
 import unittest
-import uuid
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -18,11 +15,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
-    BrowserMixin, Server, camera_video, chromium)
+    CameraMixin, camera_video, chromium)
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, make_holder)
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    make_store, make_terminal)
+    activate, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -46,7 +43,7 @@ return btoa(grey);
 
 @unittest.skipUnless(backend.name == 'postgresql',
     "a real server needs a database other connections see")
-class PortalCodeAtStoreTestCase(BrowserMixin, RouteTestCase):
+class PortalCodeAtStoreTestCase(CameraMixin, RouteTestCase):
     "The portal's code read by a store terminal's camera"
     module = 'hirakata_points_portal'
     extras = ['hirakata_points_pos']
@@ -54,29 +51,13 @@ class PortalCodeAtStoreTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
         Lang = pool.get('ir.lang')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         store = make_store("ひらかた青果店", yen_per_point=100)
-        cls.credentials = {}
-        for name in ['till', 'elsewhere']:
-            terminal = make_terminal(store, name)
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate({name: make_terminal(store, name)
+                for name in ['till', 'elsewhere']})
         cls.holder, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ",
             BIRTH, points=500)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = Server()
-        cls.videos = tempfile.TemporaryDirectory()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.videos.cleanup()
-        super().tearDownClass()
 
     def balance(self):
         with Transaction().start(DB_NAME, 0):
@@ -99,13 +80,11 @@ class PortalCodeAtStoreTestCase(BrowserMixin, RouteTestCase):
                 "const i = document.getElementById('qr');"
                 "return i && i.complete && i.naturalWidth > 0;"))
         grey = base64.b64decode(phone.execute_script(READ_SCREEN))
-        return camera_video(os.path.join(self.videos.name,
-                '%s.y4m' % uuid.uuid4().hex), grey, SIZE)
+        return camera_video(self.video_path(), grey, SIZE)
 
     def terminal_reading(self, video, terminal):
         "A tablet at terminal whose camera sees video; read the QR code."
-        self.driver = chromium(camera=video)
-        self.addCleanup(self.driver.quit)
+        self.camera_browser(video)
         self.open_app(self.credentials[terminal])
         self.click("QRコードをカメラで読む")
 

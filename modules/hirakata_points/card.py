@@ -12,6 +12,7 @@ from . import identifier as ident
 from . import statement
 from .exceptions import CardBlocked, CardIdentifierError, UnknownCard
 from .statement import Arg
+from .tokens import utc_now
 
 TECHNOLOGIES = [
     (ident.FELICA, "FeliCa"),
@@ -170,7 +171,7 @@ class Card(Workflow, ModelSQL, ModelView):
         "Block at once (R3): the identifier is refused from now on."
         for card in cards:
             card.blocked_reason = card.blocked_reason or reason
-            card.blocked_at = dt.datetime.now()
+            card.blocked_at = utc_now()
         cls.save(cards)
 
     @classmethod

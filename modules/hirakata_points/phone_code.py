@@ -8,7 +8,6 @@ minutes. Only the code's SHA-256 is stored.
 """
 import base64
 import datetime as dt
-import hashlib
 import re
 import secrets
 
@@ -25,6 +24,7 @@ from . import statement
 from .card import FoundCard
 from .exceptions import PhoneCodeInvalid, PhoneCodeUsed
 from .statement import Arg
+from .tokens import digest, utc_now
 
 PREFIX = 'HK'
 # "HK" and 24 base32 characters (120 random bits): QR alphanumeric mode,
@@ -38,15 +38,6 @@ VALID_SECONDS = config.getint('hirakata_points', 'phone_code_seconds',
 CLAIM_SECONDS = config.getint('hirakata_points', 'phone_code_claim_seconds',
     default=300)
 KEEP_DAYS = 1
-
-
-def digest(code):
-    return hashlib.sha256(code.encode('ascii')).hexdigest()
-
-
-def now():
-    "Naive UTC, as trytond stores timestamps."
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class PhoneCode(ModelSQL):
@@ -88,13 +79,14 @@ class PhoneCode(ModelSQL):
                 where=(table.holder == Arg('holder'))
                 & (table.claimed_by == None)  # noqa: E711
                 & (table.expires_at > Arg('now'))),
-            holder=holder.id, now=now())
+            holder=holder.id, now=utc_now())
         code = PREFIX + base64.b32encode(secrets.token_bytes(15)).decode()
         record, = cls.create([{
                     'holder': holder.id,
                     'account': holder.account.id,
                     'digest': digest(code),
-                    'expires_at': now() + dt.timedelta(seconds=VALID_SECONDS),
+                    'expires_at': utc_now()
+                    + dt.timedelta(seconds=VALID_SECONDS),
                     }])
         return code, record.expires_at
 
@@ -133,7 +125,7 @@ class PhoneCode(ModelSQL):
                     'hirakata_points.msg_phone_code_invalid'))
         id_, expires_at, claimed_by, claimed_at, used_key = row[:5]
         found = FoundCard(None, *row[5:])
-        current = now()
+        current = utc_now()
         values = {}
         if claimed_by is None:
             if current >= expires_at:
@@ -166,5 +158,6 @@ class PhoneCode(ModelSQL):
     def purge(cls):
         "Drop codes that stopped working over KEEP_DAYS ago (daily cron)."
         table = cls.__table__()
+        oldest = utc_now() - dt.timedelta(days=KEEP_DAYS)
         Transaction().connection.cursor().execute(*table.delete(
-                where=table.expires_at < now() - dt.timedelta(days=KEEP_DAYS)))
+                where=table.expires_at < oldest))

@@ -7,7 +7,6 @@ holder's portal sign-in is locked for LOCK_TIME. Guessing a birth date
 then takes years, and needs the card or holder number first.
 """
 import datetime as dt
-import hashlib
 import logging
 import re
 import secrets
@@ -16,6 +15,7 @@ import unicodedata
 from trytond.config import config
 from trytond.model import ModelSQL, Unique, fields
 from trytond.modules.hirakata_points import identifier, statement
+from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.pool import Pool
 
 SESSION_TIME = dt.timedelta(days=config.getint(
@@ -23,15 +23,6 @@ SESSION_TIME = dt.timedelta(days=config.getint(
 MAX_FAILURES = 5
 LOCK_TIME = dt.timedelta(hours=1)
 logger = logging.getLogger('hirakata.portal')
-
-
-def now():
-    "Naive UTC, as trytond stores timestamps."
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-def digest(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_number(text):
@@ -64,7 +55,7 @@ class Session(ModelSQL):
         "A new session of holder; its token goes in the cookie only."
         token = secrets.token_urlsafe(32)
         cls.create([{'holder': holder.id, 'digest': digest(token),
-                    'expires_at': now() + SESSION_TIME}])
+                    'expires_at': utc_now() + SESSION_TIME}])
         return token
 
     @classmethod
@@ -74,11 +65,11 @@ class Session(ModelSQL):
         if not token:
             return None
         sessions = cls.search([('digest', '=', digest(token)),
-                ('expires_at', '>', now())], limit=1)
+                ('expires_at', '>', utc_now())], limit=1)
         if not sessions:
             return None
         session, = sessions
-        renewed = now() + SESSION_TIME
+        renewed = utc_now() + SESSION_TIME
         if session.expires_at < renewed - dt.timedelta(days=1):
             cls.write([session], {'expires_at': renewed})
         return session.holder
@@ -91,7 +82,7 @@ class Session(ModelSQL):
     @classmethod
     def purge(cls):
         "Drop ended sessions (daily cron)."
-        cls.delete(cls.search([('expires_at', '<', now())]))
+        cls.delete(cls.search([('expires_at', '<', utc_now())]))
 
 
 class SignInGuard(ModelSQL):
@@ -128,7 +119,7 @@ class SignInGuard(ModelSQL):
         if holder is None:
             return None, 'refused'
         guard = cls._guard(holder)
-        current = now()
+        current = utc_now()
         if guard.locked_until and guard.locked_until > current:
             logger.warning("portal sign-in locked: holder %s", holder.id)
             return None, 'locked'

@@ -10,9 +10,9 @@ import secrets
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
+from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.pool import Pool
 
-from .terminal import digest
 
 PIN = re.compile(r'^[0-9]{4,8}$')
 SESSION_VALIDITY = dt.timedelta(hours=10)
@@ -72,7 +72,7 @@ class Clerk(DeactivableMixin, ModelSQL, ModelView):
         token = secrets.token_urlsafe(24)
         Session.create([{'clerk': clerk.id, 'terminal': terminal_id,
                     'digest': digest(token),
-                    'expires': dt.datetime.now() + SESSION_VALIDITY}])
+                    'expires': utc_now() + SESSION_VALIDITY}])
         return clerk, token
 
 
@@ -103,7 +103,7 @@ class ClerkSession(ModelSQL):
         sessions = cls.search([
                 ('digest', '=', digest(token)),
                 ('terminal', '=', terminal_id),
-                ('expires', '>', dt.datetime.now()),
+                ('expires', '>', utc_now()),
                 ('clerk.active', '=', True),
                 ], limit=1)
         return sessions[0].clerk if sessions else None

@@ -1,5 +1,4 @@
 """Cooperating stores (R13, R14, R17): onboarding, rates and campaigns."""
-import datetime as dt
 from collections import namedtuple
 
 from sql import Literal
@@ -11,6 +10,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
+from trytond.modules.hirakata_points.tokens import utc_now
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -175,7 +175,7 @@ class Store(Workflow, ModelSQL, ModelView):
     @Workflow.transition('approved')
     def approve(cls, stores):
         "The city approves a reviewed application (R13)."
-        now = dt.datetime.now()
+        now = utc_now()
         user = Transaction().user or None
         for store in stores:
             store.approved_by = user

@@ -1,12 +1,12 @@
 """Terminals (R18): registered before use, activated once, revocable."""
 import datetime as dt
-import hashlib
 import secrets
 from collections import namedtuple
 
 from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.statement import Arg
+from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
@@ -21,10 +21,6 @@ ACTIVATION_VALIDITY = dt.timedelta(days=1)
 # Last use is shown to the minute; writing it on every request would cost
 # a statement and make a terminal's parallel requests collide on its row.
 USE_PRECISION = dt.timedelta(minutes=1)
-
-
-def digest(secret):
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Terminal(Workflow, ModelSQL, ModelView):
@@ -140,7 +136,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
                 break
         return {
             'activation_code': code,
-            'activation_expires': dt.datetime.now() + ACTIVATION_VALIDITY,
+            'activation_expires': utc_now() + ACTIVATION_VALIDITY,
             }
 
     @classmethod
@@ -157,7 +153,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
     def revoke(cls, terminals, reason=None):
         "Lost, stolen or replaced: its credential stops working at once."
         cls.write(terminals, {
-                'revoked_at': dt.datetime.now(),
+                'revoked_at': utc_now(),
                 'revoked_reason': reason,
                 'credential_digest': None,
                 'activation_code': None,
@@ -174,7 +170,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
                 ('activation_code', '=', code),
                 ], limit=1)
         if (not terminals or not code
-                or terminals[0].activation_expires < dt.datetime.now()):
+                or terminals[0].activation_expires < utc_now()):
             raise AccessError(gettext(
                     'hirakata_points_pos.msg_activation_code_invalid'))
         terminal, = terminals
@@ -184,7 +180,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
                 'credential_digest': digest(credential),
                 'activation_code': None,
                 'activation_expires': None,
-                'activated_at': dt.datetime.now(),
+                'activated_at': utc_now(),
                 })
         return terminal, credential
 
@@ -219,7 +215,7 @@ class Terminal(Workflow, ModelSQL, ModelView):
     @classmethod
     def touch(cls, terminal):
         "Record use of an authenticated terminal, at most once a minute."
-        now = dt.datetime.now()
+        now = utc_now()
         if terminal.last_used and terminal.last_used > now - USE_PRECISION:
             return
         table = cls.__table__()

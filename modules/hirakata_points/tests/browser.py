@@ -2,7 +2,9 @@
 Debian's headless Chromium (selenium with /usr/bin/chromedriver) against a
 real HTTP server of the test database."""
 import os
+import tempfile
 import threading
+import uuid
 
 import segno
 from selenium import webdriver
@@ -159,3 +161,28 @@ class BrowserMixin:
         if SCREENSHOTS:
             self.driver.save_screenshot(os.path.join(SCREENSHOTS,
                     '%s-%s.png' % (self.screenshot_prefix, name)))
+
+
+class CameraMixin(BrowserMixin):
+    """Tests whose browsers have a camera: a server of the test database
+    and a folder for the camera's videos, for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server()
+        cls.videos = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.videos.cleanup()
+        super().tearDownClass()
+
+    def video_path(self):
+        return os.path.join(self.videos.name, '%s.y4m' % uuid.uuid4().hex)
+
+    def camera_browser(self, video):
+        "self.driver: a tablet whose camera shows the Y4M file video."
+        self.driver = chromium(camera=video)
+        self.addCleanup(self.driver.quit)

@@ -62,6 +62,15 @@ class DistributionTestCase(_DBTestCase):
                         'age_from': 75}, **values)])
         return record
 
+    def issued_distribution(self):
+        "A distribution to the holders of setup_holders, its cards issued."
+        Distribution = Pool().get('hirakata.card.distribution')
+        self.setup_holders()
+        distribution = self.distribution()
+        Distribution.select([distribution])
+        Distribution.issue([distribution])
+        return distribution
+
     def recipients(self, distribution):
         return {l.holder for l in distribution.lines}
 
@@ -108,10 +117,7 @@ class DistributionTestCase(_DBTestCase):
         Line = pool.get('hirakata.card.distribution.line')
         Ledger = pool.get('hirakata.point.ledger')
         Card = pool.get('hirakata.card')
-        self.setup_holders()
-        distribution = self.distribution()
-        Distribution.select([distribution])
-        Distribution.issue([distribution])
+        distribution = self.issued_distribution()
         lines = distribution.lines
         self.assertEqual({l.state for l in lines}, {'issued'})
         for line in lines:
@@ -180,14 +186,9 @@ class DistributionTestCase(_DBTestCase):
 
     @with_transaction()
     def test_mailing_list_xlsx_and_its_export_logged(self):
-        pool = Pool()
-        Distribution = pool.get('hirakata.card.distribution')
-        MailingList = pool.get('hirakata.card.distribution.mailing_list',
+        MailingList = Pool().get('hirakata.card.distribution.mailing_list',
             type='report')
-        self.setup_holders()
-        distribution = self.distribution()
-        Distribution.select([distribution])
-        Distribution.issue([distribution])
+        distribution = self.issued_distribution()
         staff = create_user('mailer', 'group_city_staff')
         with self.assertLogs('hirakata.personal_data',
                 logging.INFO) as logs, \
@@ -215,14 +216,9 @@ class DistributionTestCase(_DBTestCase):
 
     @with_transaction()
     def test_mailing_list_opens_in_libreoffice(self):
-        pool = Pool()
-        Distribution = pool.get('hirakata.card.distribution')
-        MailingList = pool.get('hirakata.card.distribution.mailing_list',
+        MailingList = Pool().get('hirakata.card.distribution.mailing_list',
             type='report')
-        self.setup_holders()
-        distribution = self.distribution()
-        Distribution.select([distribution])
-        Distribution.issue([distribution])
+        distribution = self.issued_distribution()
         _, content, _, _ = MailingList.execute([distribution.id], {})
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, 'mailing.xlsx')

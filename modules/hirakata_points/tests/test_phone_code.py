@@ -3,7 +3,7 @@ import datetime as dt
 from unittest.mock import patch
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.hirakata_points import phone_code
+from trytond.modules.hirakata_points import phone_code, tokens
 from trytond.modules.hirakata_points.exceptions import (
     PhoneCodeInvalid, PhoneCodeUsed)
 from trytond.modules.hirakata_points.tests.test_module import create_user
@@ -14,8 +14,8 @@ from trytond.transaction import Transaction
 
 def later(seconds):
     "Patch the clock of phone codes to seconds from now."
-    moment = phone_code.now() + dt.timedelta(seconds=seconds)
-    return patch.object(phone_code, 'now', lambda: moment)
+    moment = phone_code.utc_now() + dt.timedelta(seconds=seconds)
+    return patch.object(phone_code, 'utc_now', lambda: moment)
 
 
 class PhoneCodeTestCase(_DBTestCase):
@@ -41,7 +41,7 @@ class PhoneCodeTestCase(_DBTestCase):
         holder = self.holder()
         code, expires_at = Pool().get('hirakata.phone_code').issue(holder)
         self.assertRegex(code, r'^HK[A-Z2-7]{24}$')
-        self.assertAlmostEqual(expires_at, phone_code.now()
+        self.assertAlmostEqual(expires_at, phone_code.utc_now()
             + dt.timedelta(seconds=90), delta=dt.timedelta(seconds=5))
         found = self.claim(code)
         self.assertEqual(found.account, holder.account.id)
@@ -57,7 +57,7 @@ class PhoneCodeTestCase(_DBTestCase):
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.digest))
         stored = [d for d, in cursor]
-        self.assertEqual(stored, [phone_code.digest(code)])
+        self.assertEqual(stored, [tokens.digest(code)])
         self.assertNotIn(code, stored)
 
     @with_transaction()
@@ -119,12 +119,12 @@ class PhoneCodeTestCase(_DBTestCase):
             PhoneCode.purge()
         self.assertEqual(PhoneCode.search([], count=True), 2)
         old_record, = PhoneCode.search(
-            [('digest', '=', phone_code.digest(old))])
+            [('digest', '=', tokens.digest(old))])
         PhoneCode.write([old_record], {
-                'expires_at': phone_code.now() - dt.timedelta(days=2)})
+                'expires_at': phone_code.utc_now() - dt.timedelta(days=2)})
         PhoneCode.purge()
         self.assertEqual([c.digest for c in PhoneCode.search([])],
-            [phone_code.digest(recent)])
+            [tokens.digest(recent)])
 
     @with_transaction()
     def test_nobody_reads_codes_in_the_client(self):

@@ -117,8 +117,8 @@ class PortalTestCase(RouteTestCase):
         response = self.sign_in()
         self.assertEqual(response.status_code, 429)
         self.assertIn("1時間止めています", response.get_data(as_text=True))
-        later = session.now() + session.LOCK_TIME + dt.timedelta(minutes=1)
-        with patch.object(session, 'now', lambda: later):
+        later = session.utc_now() + session.LOCK_TIME + dt.timedelta(minutes=1)
+        with patch.object(session, 'utc_now', lambda: later):
             self.assertEqual(self.sign_in().status_code, 303)
 
     def test_unknown_number_refused_like_a_wrong_date(self):

@@ -8,7 +8,7 @@ import uuid
 from trytond import backend
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    ApiClient, make_holder, make_store, make_terminal)
+    ApiClient, activate, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -49,10 +49,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
             'pin': make_terminal(pin_store, "共用レジ"),
             'pin2': make_terminal(pin_store, "共用レジ2"),
             }
-        cls.credentials = {}
-        for name, terminal in terminals.items():
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate(terminals)
         Terminal.revoke([terminals['revoked']])
         cls.pending_code = make_terminal(cls.store, "新端末").activation_code
         cls.terminal_ids = {n: t.id for n, t in terminals.items()}

@@ -8,6 +8,7 @@ from trytond.model.modelview import AccessButtonError
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points_pos import api, routes
+from trytond.modules.hirakata_points.tokens import utc_now
 from trytond.modules.hirakata_points_pos.store import compute_points
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_holder, make_store, make_terminal)
@@ -196,7 +197,7 @@ class HirakataPointsPosTestCase(ModuleTestCase):
         Terminal = Pool().get('hirakata.terminal')
         terminal = make_terminal(make_store("自店"))
         Terminal.write([terminal], {
-                'activation_expires': dt.datetime.now()
+                'activation_expires': utc_now()
                 - dt.timedelta(minutes=1)})
         with self.assertRaises(AccessError):
             Terminal.activate(terminal.activation_code)

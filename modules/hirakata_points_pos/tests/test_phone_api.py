@@ -10,7 +10,8 @@ from trytond.modules.hirakata_points import phone_code
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    ApiClient, make_city_terminal, make_holder, make_store, make_terminal)
+    ApiClient, activate, make_city_terminal, make_holder, make_store,
+    make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -25,7 +26,6 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
         Lang = pool.get('ir.lang')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         store = make_store("ひらかた商店", yen_per_point=100)
@@ -35,10 +35,7 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
                 for i in range(2, 9)})
         terminals['venue'] = make_city_terminal('venue', "会場",
             programme.sessions[0])
-        cls.credentials = {}
-        for name, terminal in terminals.items():
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate(terminals)
         cls.holder_id = make_holder("山田 太郎", "ヤマダ タロウ", FELICA,
             points=500, birth=dt.date(1950, 5, 5)).holder.id
 
@@ -95,8 +92,8 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
 
     def test_old_code_refused(self):
         card = self.new_code()
-        moment = phone_code.now() + dt.timedelta(seconds=91)
-        with unittest.mock.patch.object(phone_code, 'now', lambda: moment):
+        moment = phone_code.utc_now() + dt.timedelta(seconds=91)
+        with unittest.mock.patch.object(phone_code, 'utc_now', lambda: moment):
             self.assertError(self.lookup(card), 404, 'phone_code_invalid')
 
     def test_malformed_code_refused(self):

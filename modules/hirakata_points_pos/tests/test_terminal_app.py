@@ -10,7 +10,7 @@ from trytond.modules.hirakata_points_pos import api
 from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    make_city_terminal, make_holder, make_store, make_terminal)
+    activate, make_city_terminal, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -29,7 +29,6 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
         Lang = pool.get('ir.lang')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         store = make_store("ひらかた青果店", yen_per_point=100)
@@ -45,10 +44,7 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
                 programme.sessions[0]),
             'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
             }
-        cls.credentials = {}
-        for name, terminal in terminals.items():
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate(terminals)
         cls.revoked_id = terminals['revoked'].id
         cls.code = make_terminal(store, "新しい端末").activation_code
         cls.card = make_holder("山田 太郎", "ヤマダ タロウ", IDM,

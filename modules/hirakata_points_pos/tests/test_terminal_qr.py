@@ -1,18 +1,15 @@
 """QR codes at the terminal app (R1b): a printed QR card and the code the
 resident portal shows, read by the camera in headless Chromium (its fake
 camera shows a video of the QR code) and typed by a USB barcode scanner."""
-import os
-import tempfile
 import unittest
-import uuid
 
 from selenium.webdriver.support.ui import WebDriverWait
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
-    BrowserMixin, Server, camera_video, chromium, qr_video)
+    CameraMixin, camera_video, chromium, qr_video)
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    make_holder, make_store, make_terminal)
+    activate, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -24,47 +21,28 @@ IDM = '0123456789ABCDE0'
 # test database exists only in the test's own connection.
 @unittest.skipUnless(backend.name == 'postgresql',
     "a real server needs a database other connections see")
-class TerminalQrTestCase(BrowserMixin, RouteTestCase):
+class TerminalQrTestCase(CameraMixin, RouteTestCase):
     "QR codes at the terminal app"
     module = 'hirakata_points_pos'
 
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
         Card = pool.get('hirakata.card')
         Lang = pool.get('ir.lang')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         store = make_store("ひらかた青果店", yen_per_point=100)
-        cls.credentials = {}
-        for name in ['main', 'other']:
-            terminal = make_terminal(store, name)
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate({name: make_terminal(store, name)
+                for name in ['main', 'other']})
         card = make_holder("山田 太郎", "ヤマダ タロウ", IDM, points=1000)
         cls.holder = card.holder.id
         qr_card, = Card.create([{'holder': card.holder.id,
                     'technology': 'qr'}])
         cls.qr_number = qr_card.identifier
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = Server()
-        cls.videos = tempfile.TemporaryDirectory()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.videos.cleanup()
-        super().tearDownClass()
-
     def camera_showing(self, content):
         "A browser whose camera sees a QR code of content."
-        path = qr_video(content,
-            os.path.join(self.videos.name, '%s.y4m' % uuid.uuid4().hex))
-        self.driver = chromium(camera=path)
-        self.addCleanup(self.driver.quit)
+        self.camera_browser(qr_video(content, self.video_path()))
 
     def phone_code(self):
         "A code as the portal shows it."
@@ -125,9 +103,7 @@ class TerminalQrTestCase(BrowserMixin, RouteTestCase):
         self.wait_text("このコードは使用済みです")
 
     def test_camera_shows_and_stops(self):
-        self.driver = chromium(camera=camera_video(os.path.join(
-                    self.videos.name, 'blank.y4m'), b'\xff', 1))
-        self.addCleanup(self.driver.quit)
+        self.camera_browser(camera_video(self.video_path(), b'\xff', 1))
         self.open_app(self.credentials['main'])
         self.click("QRコードをカメラで読む")
         self.wait_text("QRコードをカメラに向けてください")

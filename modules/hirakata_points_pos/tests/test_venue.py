@@ -8,7 +8,8 @@ from trytond import backend
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    ApiClient, make_city_terminal, make_holder, make_store, make_terminal)
+    ApiClient, activate, make_city_terminal, make_holder, make_store,
+    make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -25,7 +26,6 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
         Session = pool.get('hirakata.programme.session')
         Lang = pool.get('ir.lang')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
@@ -42,10 +42,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
             'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
             'store': make_terminal(make_store("ひらかた商店")),
             }
-        cls.credentials = {}
-        for name, terminal in terminals.items():
-            _, cls.credentials[name] = Terminal.activate(
-                terminal.activation_code)
+        cls.credentials = activate(terminals)
         cls.terminal_ids = {n: t.id for n, t in terminals.items()}
         make_holder("山田 太郎", "ヤマダ タロウ", SENIOR, points=50,
             birth=dt.date(1950, 5, 5))

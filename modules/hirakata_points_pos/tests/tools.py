@@ -30,6 +30,13 @@ def make_terminal(store, name="レジ1"):
     return terminal
 
 
+def activate(terminals):
+    "Activate each terminal as its device would: {name: credential}."
+    Terminal = Pool().get('hirakata.terminal')
+    return {name: Terminal.activate(terminal.activation_code)[1]
+        for name, terminal in terminals.items()}
+
+
 def make_city_terminal(kind, name, session=None):
     "A venue terminal for session, or a kiosk."
     Terminal = Pool().get('hirakata.terminal')
