@@ -66,20 +66,24 @@ class PortalCodeAtStoreTestCase(CameraMixin, RouteTestCase):
     def phone_screen(self):
         "Sign in on a phone, open the code page; the QR code it shows."
         phone = chromium(width=390, height=844)
-        self.addCleanup(phone.quit)
-        portal = self.server.url.replace('/terminal/', '/portal/')
-        phone.get(portal + 'sign-in')
-        for name, value in [('number', self.card), ('year', BIRTH.year),
-                ('month', BIRTH.month), ('day', BIRTH.day)]:
-            phone.find_element(By.ID, name).send_keys(str(value))
-        phone.find_element(By.XPATH, '//button[@type="submit"]').click()
-        WebDriverWait(phone, 15).until(
-            expected_conditions.element_to_be_clickable(
-                (By.LINK_TEXT, "お店で見せるコード（QRコード）"))).click()
-        WebDriverWait(phone, 15).until(lambda d: d.execute_script(
-                "const i = document.getElementById('qr');"
-                "return i && i.complete && i.naturalWidth > 0;"))
-        grey = base64.b64decode(phone.execute_script(READ_SCREEN))
+        try:
+            portal = self.server.url.replace('/terminal/', '/portal/')
+            phone.get(portal + 'sign-in')
+            for name, value in [('number', self.card), ('year', BIRTH.year),
+                    ('month', BIRTH.month), ('day', BIRTH.day)]:
+                phone.find_element(By.ID, name).send_keys(str(value))
+            phone.find_element(By.XPATH, '//button[@type="submit"]').click()
+            WebDriverWait(phone, 15).until(
+                expected_conditions.element_to_be_clickable(
+                    (By.LINK_TEXT, "お店で見せるコード（QRコード）"))).click()
+            WebDriverWait(phone, 15).until(lambda d: d.execute_script(
+                    "const i = document.getElementById('qr');"
+                    "return i && i.complete && i.naturalWidth > 0;"))
+            grey = base64.b64decode(phone.execute_script(READ_SCREEN))
+        finally:
+            # Closed at once: left open, its page would show a new code a
+            # minute later and retire this one while the test still runs.
+            phone.quit()
         return camera_video(self.video_path(), grey, SIZE)
 
     def terminal_reading(self, video, terminal):

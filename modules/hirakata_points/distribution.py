@@ -409,7 +409,7 @@ class MailingList(Report):
     "The distribution's mailing list as XLSX, for the printer and the post."
     __name__ = 'hirakata.card.distribution.mailing_list'
 
-    COLUMNS = ["郵便番号", "住所", "氏名", "フリガナ", "保有者番号", "校区",
+    COLUMNS = ["郵便番号", "住所", "氏名", "フリガナ", "利用者番号", "校区",
         "カード種別", "カード番号", "状態", "QRコード"]
     QR_COLUMN = 9
     QR_ROW_HEIGHT = 80  # points: a QR code of 16 digits at scale 4

@@ -31,13 +31,19 @@ PREFIX = 'HK'
 # and never a card number (16 digits) or a hexadecimal IDm/UID.
 CODE = re.compile(r'^HK[A-Z2-7]{24}$')
 # A new code is shown every minute; the one on screen stays valid a little
-# longer, for a scan under way when the page changes.
+# longer, for a scan under way when the page changes (GRACE_SECONDS after
+# the next one is shown).
 VALID_SECONDS = config.getint('hirakata_points', 'phone_code_seconds',
     default=90)
+GRACE_SECONDS = 30
 # After a terminal read it, the time the clerk has to finish.
 CLAIM_SECONDS = config.getint('hirakata_points', 'phone_code_claim_seconds',
     default=300)
+# Unused codes are dropped a day after they expire; used ones are kept
+# longer, so that a terminal's write retried days later (a tablet offline
+# overnight with its pending requests) still gets its first answer.
 KEEP_DAYS = 1
+KEEP_USED_DAYS = 90
 
 
 class PhoneCode(ModelSQL):
@@ -72,14 +78,15 @@ class PhoneCode(ModelSQL):
     @classmethod
     def issue(cls, holder):
         """A new code for holder, valid VALID_SECONDS; the holder's earlier
-        codes that no terminal has read stop working."""
+        codes that no terminal has read stop working GRACE_SECONDS later."""
         table = cls.__table__()
+        soon = utc_now() + dt.timedelta(seconds=GRACE_SECONDS)
         statement.run('hirakata.phone_code:retire',
-            lambda: table.update([table.expires_at], [Arg('now')],
+            lambda: table.update([table.expires_at], [Arg('soon')],
                 where=(table.holder == Arg('holder'))
                 & (table.claimed_by == None)  # noqa: E711
-                & (table.expires_at > Arg('now'))),
-            holder=holder.id, now=utc_now())
+                & (table.expires_at > Arg('soon'))),
+            holder=holder.id, soon=soon)
         code = PREFIX + base64.b32encode(secrets.token_bytes(15)).decode()
         record, = cls.create([{
                     'holder': holder.id,
@@ -156,8 +163,13 @@ class PhoneCode(ModelSQL):
 
     @classmethod
     def purge(cls):
-        "Drop codes that stopped working over KEEP_DAYS ago (daily cron)."
+        """Drop codes that stopped working over KEEP_DAYS ago, or
+        KEEP_USED_DAYS for those used (daily cron)."""
         table = cls.__table__()
-        oldest = utc_now() - dt.timedelta(days=KEEP_DAYS)
+        now = utc_now()
         Transaction().connection.cursor().execute(*table.delete(
-                where=table.expires_at < oldest))
+                where=((table.expires_at
+                        < now - dt.timedelta(days=KEEP_DAYS))
+                    & (table.used_key == None))  # noqa: E711
+                | (table.expires_at
+                    < now - dt.timedelta(days=KEEP_USED_DAYS))))

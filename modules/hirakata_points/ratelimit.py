@@ -32,6 +32,14 @@ class RateLimiter:
                 self._forget_idle(now)
             return True
 
+    def full(self, key):
+        "Whether key is at its limit now (counts nothing)."
+        now = time.monotonic()
+        with self._lock:
+            events = self._events.get(key, ())
+            return sum(1 for e in events if e > now - self.period) >= (
+                self.limit)
+
     def reset(self):
         with self._lock:
             self._events.clear()

@@ -14,8 +14,9 @@ def _date(value):
     return value.strftime('%Y/%m/%d')
 
 
-def layout(title, body, signed_in=False, script=None):
-    "A whole page: the site bar, the page's title as h1, body (HTML)."
+def layout(title, body, signed_in=False, script=None, error=False):
+    """A whole page: the site bar, the page's title as h1, body (HTML);
+    with error, the window title says so first (read out on load)."""
     sign_out = ''
     if signed_in:
         sign_out = (
@@ -28,7 +29,7 @@ def layout(title, body, signed_in=False, script=None):
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}｜{SITE}</title>
+<title>{"エラー：" if error else ""}{esc(title)}｜{SITE}</title>
 <link rel="stylesheet" href="static/portal.css">
 {script_tag}
 </head>
@@ -50,21 +51,21 @@ def sign_in(error=None, number='', year='', month='', day=''):
     "The sign-in form, with error (a sentence) over it when there is one."
     alert = ('<p class="message error" role="alert" id="form-error">%s</p>'
         % esc(error)) if error else ''
-    invalid = ' aria-invalid="true" aria-describedby="form-error"' if (
-        error) else ''
+    invalid = ' aria-invalid="true"' if error else ''
+    error_id = ' form-error' if error else ''
 
     def field(name, label, value, size, hint):
         return (f'<div class="date-part"><label for="{name}">{label}</label>'
             f'<input id="{name}" name="{name}" inputmode="numeric" '
-            f'autocomplete="off" size="{size}" value="{esc(value)}" '
-            f'aria-describedby="{name}-hint"{invalid}>'
+            f'autocomplete="bday-{name}" size="{size}" value="{esc(value)}" '
+            f'aria-describedby="{name}-hint{error_id}"{invalid}>'
             f'<span class="hint" id="{name}-hint">{hint}</span></div>')
     body = f'''{alert}
 <p>カードの番号と生年月日を入力してください。</p>
 <form method="post" action="sign-in" class="form">
 <label for="number">カード番号または利用者番号</label>
 <input id="number" name="number" autocomplete="off" value="{esc(number)}"
- aria-describedby="number-hint"{invalid}>
+ aria-describedby="number-hint{error_id}"{invalid}>
 <p class="hint" id="number-hint">QRカードの16桁の番号、またはお知らせに書かれた利用者番号（H から始まる番号）です。</p>
 <fieldset>
 <legend>生年月日</legend>
@@ -76,8 +77,8 @@ def sign_in(error=None, number='', year='', month='', day=''):
 </fieldset>
 <button type="submit">ログイン</button>
 </form>
-<p class="hint">5回続けて間違えると、1時間ログインできなくなります。</p>'''
-    return layout("ログイン", body)
+<p class="hint">5回続けて間違えると、しばらくログインできなくなります。</p>'''
+    return layout("ログイン", body, error=bool(error))
 
 
 def home(holder, schedule, history, today):
@@ -93,7 +94,7 @@ def home(holder, schedule, history, today):
             '<th scope="col" class="num">ポイント</th></tr></thead>'
             f'<tbody>{rows}</tbody></table>')
     else:
-        expiry = '<p>有効期限のあるポイントはありません。</p>'
+        expiry = '<p>使えるポイントはありません。</p>'
     if history:
         items = ''.join(
             f'<tr><td>{_date(date)}</td><td>{esc(what)}</td>'

@@ -37,6 +37,12 @@ SIGN_INS_BY_ADDRESS = RateLimiter(config.getint('hirakata_portal',
         'sign_ins_per_15_minutes_by_address', default=30), 900)
 CODES_BY_HOLDER = RateLimiter(config.getint('hirakata_portal',
         'codes_per_minute', default=10), 60)
+# Wrong sign-ins of all residents together (session.py): past this, the
+# portal takes no sign-in until the window has passed, and logs an error.
+FAILED_SIGN_INS = RateLimiter(config.getint('hirakata_portal',
+        'failed_sign_ins_per_10_minutes', default=300), 600)
+REFUSED = ("番号または生年月日が正しくありません。"
+    "間違いが5回続くと、しばらくログインできなくなります。")
 HEADERS = {
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -52,8 +58,11 @@ JA = {'language': 'ja'}
 
 
 def _html(text, status=200):
+    headers = dict(PAGE_HEADERS)
+    if status == 429:
+        headers['Retry-After'] = '60'
     return Response(text, status=status,
-        content_type='text/html; charset=utf-8', headers=PAGE_HEADERS)
+        content_type='text/html; charset=utf-8', headers=headers)
 
 
 def _json(data, status=200):
@@ -72,7 +81,7 @@ def _message_page(title, message, status):
     return _html(pages.layout(title,
             '<p class="message error" role="alert">%s</p>'
             '<a class="button" href="./">トップに戻る</a>'
-            % pages.esc(message)), status)
+            % pages.esc(message), error=True), status)
 
 
 def portal_page(func):
@@ -104,6 +113,15 @@ def _signed_in(request, pool):
     return Session.holder_of(request.cookies.get(COOKIE))
 
 
+def _set_cookie(response, request, pool, token):
+    "The session cookie, valid as long as the session (renewed on use)."
+    response.set_cookie(COOKIE, token,
+        max_age=int(SESSION_TIME.total_seconds()),
+        path=_cookie_path(pool.database_name),
+        secure=request.scheme == 'https', httponly=True, samesite='Strict')
+    return response
+
+
 def _cookie_path(database_name):
     return '/%s/hirakata/portal/' % database_name
 
@@ -124,7 +142,8 @@ def home(request, pool):
     history = [(e.date, e.holder_description(), e.points)
         for e in Entry.search([('account', '=', account.id)],
             order=[('id', 'DESC')], limit=HISTORY_SIZE)]
-    return _html(pages.home(holder, schedule, history, today))
+    return _set_cookie(_html(pages.home(holder, schedule, history, today)),
+        request, pool, request.cookies[COOKIE])
 
 
 @app.route(PREFIX + '/sign-in', methods={'GET'})
@@ -160,23 +179,22 @@ def sign_in(request, pool):
     if not SIGN_INS_BY_ADDRESS.allow(request.remote_addr):
         return _html(pages.sign_in("ログインの試行が多すぎます。"
                 "15分ほどたってから、もう一度お試しください。", **again), 429)
+    if FAILED_SIGN_INS.full('all'):
+        return _html(pages.sign_in("ただいまログインを受け付けていません。"
+                "10分ほどたってから、もう一度お試しください。", **again), 429)
     birth_date = _birth_date(form)
     if not form.get('number', '').strip() or birth_date is None:
         return _html(pages.sign_in("カード番号と生年月日（西暦の年、月、日）を"
                 "数字で入力してください。", **again), 400)
-    holder, refusal = Guard.sign_in(form['number'], birth_date)
-    if refusal == 'locked':
-        return _html(pages.sign_in("間違いが続いたため、ログインを1時間止めています。"
-                "しばらくしてから、もう一度お試しください。", **again), 429)
-    if refusal:
-        return _html(pages.sign_in("番号または生年月日が正しくありません。",
-                **again), 401)
-    response = _see('./')
-    response.set_cookie(COOKIE, Session.open(holder),
-        max_age=int(SESSION_TIME.total_seconds()),
-        path=_cookie_path(pool.database_name),
-        secure=request.scheme == 'https', httponly=True, samesite='Strict')
-    return response
+    holder = Guard.sign_in(form['number'], birth_date)
+    if holder is None:
+        FAILED_SIGN_INS.allow('all')
+        if FAILED_SIGN_INS.full('all'):
+            logger.error("portal: %s failed sign-ins in 10 minutes; "
+                "sign-ins stopped (birth dates being guessed?)",
+                FAILED_SIGN_INS.limit)
+        return _html(pages.sign_in(REFUSED, **again), 400)
+    return _set_cookie(_see('./'), request, pool, Session.open(holder))
 
 
 @app.route(PREFIX + '/sign-out', methods={'POST'})
@@ -208,7 +226,9 @@ def code_page(request, pool):
         return _message_page("お店で見せるコード",
             "短い時間にコードを作りすぎました。1分ほどたってから、もう一度お試しください。",
             429)
-    return _html(pages.code(_code_image(pool, holder), REFRESH_SECONDS))
+    return _set_cookie(
+        _html(pages.code(_code_image(pool, holder), REFRESH_SECONDS)),
+        request, pool, request.cookies[COOKIE])
 
 
 @app.route(PREFIX + '/code/new', methods={'POST'})

@@ -1,10 +1,19 @@
 """Residents signed in to the portal (R31): a card number (or holder
 number) and the birth date, then a session cookie.
 
-A birth date is a weak secret, so wrong tries are counted per holder in
-the database (every server process sees them): after MAX_FAILURES the
-holder's portal sign-in is locked for LOCK_TIME. Guessing a birth date
-then takes years, and needs the card or holder number first.
+A birth date is a weak secret (some 36,500 values; fewer for the
+elderly), and holder numbers are sequential, so:
+- wrong tries are counted per holder in the database (every server process
+  sees them) until a right one: every MAX_FAILURES of them lock the
+  holder's sign-in, for LOCK_TIME, then twice as long each time, up to
+  MAX_LOCK_TIME; one holder's date then takes years to guess;
+- failures of all holders together are counted too (routes.py): past a
+  limit the portal stops taking sign-ins for a while and logs an error,
+  so guessing a few dates for each of many holders stops early;
+- a locked holder is answered as a wrong date is, so the answers do not
+  tell which numbers exist.
+It stays weaker than a password or a code sent by post; the portal's own
+issue is to add one.
 """
 import datetime as dt
 import logging
@@ -12,8 +21,10 @@ import re
 import secrets
 import unicodedata
 
+from trytond import backend
 from trytond.config import config
 from trytond.model import ModelSQL, Unique, fields
+from trytond.model.exceptions import SQLConstraintError
 from trytond.modules.hirakata_points import identifier, statement
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.pool import Pool
@@ -22,6 +33,7 @@ SESSION_TIME = dt.timedelta(days=config.getint(
         'hirakata_portal', 'session_days', default=30))
 MAX_FAILURES = 5
 LOCK_TIME = dt.timedelta(hours=1)
+MAX_LOCK_TIME = dt.timedelta(days=1)
 logger = logging.getLogger('hirakata.portal')
 
 
@@ -109,34 +121,36 @@ class SignInGuard(ModelSQL):
 
     @classmethod
     def sign_in(cls, number, birth_date):
-        """(holder, None) for the holder with this QR card or holder number
-        and birth date, else (None, 'refused' or 'locked').
+        """The holder with this QR card or holder number and birth date,
+        or None (unknown, wrong date or locked: one answer for all).
 
         A refusal is returned, not raised: the failure count it wrote must
         be committed.
         """
         holder = cls._holder(normalise_number(number))
         if holder is None:
-            return None, 'refused'
+            return None
         guard = cls._guard(holder)
         current = utc_now()
         if guard.locked_until and guard.locked_until > current:
-            logger.warning("portal sign-in locked: holder %s", holder.id)
-            return None, 'locked'
+            logger.warning("portal sign-in while locked: holder %s",
+                holder.id)
+            return None
         if holder.birth_date != birth_date:
             failures = guard.failures + 1
-            if failures >= MAX_FAILURES:
-                cls.write([guard], {'failures': 0,
-                        'locked_until': current + LOCK_TIME})
-                logger.warning("portal sign-in: holder %s locked after %s "
-                    "wrong birth dates", holder.id, failures)
-            else:
-                cls.write([guard], {'failures': failures})
-            return None, 'refused'
+            values = {'failures': failures}
+            if failures % MAX_FAILURES == 0:
+                lock = min(LOCK_TIME * 2 ** (failures // MAX_FAILURES - 1),
+                    MAX_LOCK_TIME)
+                values['locked_until'] = current + lock
+                logger.warning("portal sign-in: holder %s locked for %s "
+                    "after %s wrong birth dates", holder.id, lock, failures)
+            cls.write([guard], values)
+            return None
         if guard.failures or guard.locked_until:
             cls.write([guard], {'failures': 0, 'locked_until': None})
         logger.info("portal sign-in: holder %s", holder.id)
-        return holder, None
+        return holder
 
     @classmethod
     def _holder(cls, number):
@@ -157,7 +171,13 @@ class SignInGuard(ModelSQL):
         "The holder's guard, locked: parallel tries are counted in turn."
         guards = cls.search([('holder', '=', holder.id)], limit=1)
         if not guards:
-            guards = cls.create([{'holder': holder.id}])
+            try:
+                guards = cls.create([{'holder': holder.id}])
+            except (backend.DatabaseIntegrityError, SQLConstraintError):
+                # Created meanwhile by a parallel try: the request starts
+                # again (with_transaction retries operational errors).
+                raise backend.DatabaseOperationalError(
+                    "sign-in guard created concurrently")
         guard, = guards
         statement.lock(cls, guard.id)
         return cls(guard.id)

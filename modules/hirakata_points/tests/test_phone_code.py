@@ -96,13 +96,16 @@ class PhoneCodeTestCase(_DBTestCase):
     @with_transaction()
     def test_new_code_retires_the_shown_one(self):
         holder = self.holder()
-        shown, in_use = self.issue(holder), self.issue(holder)
-        self.claim(in_use)
-        fresh = self.issue(holder)
-        with self.assertRaises(PhoneCodeInvalid):
-            self.claim(shown)
-        self.claim(in_use)  # already read by a terminal: keeps working
-        self.claim(fresh, 'terminal:2')
+        scanned, shown = self.issue(holder), self.issue(holder)
+        with later(29):  # a scan under way as the page changed
+            self.claim(scanned)
+        older, newest = self.issue(holder), self.issue(holder)
+        with later(31):
+            for code in [shown, older]:
+                with self.assertRaises(PhoneCodeInvalid):
+                    self.claim(code)
+            self.claim(scanned)  # read by a terminal: keeps working
+            self.claim(newest, 'terminal:2')
 
     @with_transaction()
     def test_malformed_and_unknown_codes(self):
@@ -112,19 +115,26 @@ class PhoneCodeTestCase(_DBTestCase):
                 self.claim(code)
 
     @with_transaction()
-    def test_purge_keeps_a_day(self):
+    def test_purge_keeps_a_day_or_used_codes_90_days(self):
         PhoneCode = Pool().get('hirakata.phone_code')
         old, recent = self.issue(), self.issue(self.holder("サトウ ハナ"))
         with later(24 * 3600 + 91 - 60):
             PhoneCode.purge()
         self.assertEqual(PhoneCode.search([], count=True), 2)
-        old_record, = PhoneCode.search(
-            [('digest', '=', tokens.digest(old))])
-        PhoneCode.write([old_record], {
-                'expires_at': phone_code.utc_now() - dt.timedelta(days=2)})
+        used = self.issue(self.holder("スズキ ハナ"))
+        self.claim(used, key='terminal:1:sale')
+        two_days_ago = phone_code.utc_now() - dt.timedelta(days=2)
+        PhoneCode.write(PhoneCode.search([('digest', 'in',
+                        [tokens.digest(old), tokens.digest(used)])]),
+            {'expires_at': two_days_ago})
         PhoneCode.purge()
-        self.assertEqual([c.digest for c in PhoneCode.search([])],
-            [tokens.digest(recent)])
+        self.assertEqual({c.digest for c in PhoneCode.search([])},
+            {tokens.digest(recent), tokens.digest(used)})
+        # A write retried days later still gets its answer.
+        self.claim(used, key='terminal:1:sale')
+        with later(91 * 24 * 3600):
+            PhoneCode.purge()
+        self.assertEqual(PhoneCode.search([], count=True), 0)
 
     @with_transaction()
     def test_nobody_reads_codes_in_the_client(self):

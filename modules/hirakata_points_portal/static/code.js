@@ -21,8 +21,16 @@ async function renew() {
       location.href = 'sign-in';
       return;
     }
-    const answer = await response.json();
-    if (!response.ok) throw new Error(answer.error.message);
+    let answer = null;
+    try {
+      answer = await response.json();
+    } catch {
+      // Not our JSON (e.g. a proxy's error page): said in Japanese below.
+    }
+    if (!response.ok || !answer) {
+      throw new Error(answer?.error?.message
+        || '新しいコードを受け取れませんでした。しばらくしてから「新しいコードにする」を押してください。');
+    }
     image.src = answer.image;
     image.hidden = false;
     problem.hidden = true;

@@ -1,11 +1,16 @@
 """The resident portal's pages (R31, R1b): sign-in, the resident's own
 balance and history, the code to show at a store."""
 import datetime as dt
+import threading
+import unittest
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
 from werkzeug.exceptions import Forbidden
 
+from trytond import backend
+from trytond.modules.hirakata_points import phone_code
 from trytond.modules.hirakata_points.exceptions import PhoneCodeInvalid
 from trytond.modules.hirakata_points_portal import routes, session
 from trytond.pool import Pool
@@ -50,6 +55,7 @@ class PortalTestCase(RouteTestCase):
         super().setUp()
         routes.SIGN_INS_BY_ADDRESS.reset()
         routes.CODES_BY_HOLDER.reset()
+        routes.FAILED_SIGN_INS.reset()
         self.browser = self.client()
 
     def url(self, path=''):
@@ -91,7 +97,11 @@ class PortalTestCase(RouteTestCase):
         for flag in ['HttpOnly', 'SameSite=Strict',
                 'Path=/%s/hirakata/portal/' % DB_NAME]:
             self.assertIn(flag, cookie)
-        status, page = self.get()
+        response = self.browser.get(self.url())
+        # Each visit renews the cookie, as it renews the session.
+        self.assertIn('Max-Age=%s' % (30 * 24 * 3600),
+            response.headers['Set-Cookie'])
+        status, page = response.status_code, response.get_data(as_text=True)
         self.assertEqual(status, 200)
         self.assertIn("枚方 花子 様", page)
         self.assertIn(self.number, page)
@@ -107,24 +117,45 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(self.sign_in(wide).status_code, 303)
         self.assertIn("枚方 花子 様", self.get()[1])
 
-    def test_wrong_birth_date_refused_then_locked(self):
+    def assertRefused(self, response):
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(routes.REFUSED, response.get_data(as_text=True))
+        self.assertNotIn('Set-Cookie', response.headers)
+
+    def test_wrong_birth_dates_lock_longer_each_time(self):
         wrong = BIRTH + dt.timedelta(days=1)
-        for _ in range(session.MAX_FAILURES):
-            response = self.sign_in(birth=wrong)
-            self.assertEqual(response.status_code, 401)
-            self.assertIn("番号または生年月日が正しくありません",
-                response.get_data(as_text=True))
-        response = self.sign_in()
-        self.assertEqual(response.status_code, 429)
-        self.assertIn("1時間止めています", response.get_data(as_text=True))
-        later = session.utc_now() + session.LOCK_TIME + dt.timedelta(minutes=1)
-        with patch.object(session, 'utc_now', lambda: later):
+        clock = [session.utc_now()]
+
+        def wait(delta):
+            clock[0] += delta
+        minute = dt.timedelta(minutes=1)
+        with patch.object(session, 'utc_now', lambda: clock[0]):
+            for _ in range(session.MAX_FAILURES):
+                self.assertRefused(self.sign_in(birth=wrong))
+            # Locked: the right date is answered as a wrong one.
+            self.assertRefused(self.sign_in())
+            wait(session.LOCK_TIME + minute)
+            for _ in range(session.MAX_FAILURES):
+                self.assertRefused(self.sign_in(birth=wrong))
+            wait(session.LOCK_TIME + minute)
+            self.assertRefused(self.sign_in())  # twice as long this time
+            wait(session.LOCK_TIME)
             self.assertEqual(self.sign_in().status_code, 303)
 
     def test_unknown_number_refused_like_a_wrong_date(self):
-        response = self.sign_in('H99999999')
-        self.assertEqual(response.status_code, 401)
-        self.assertIn("番号または生年月日が正しくありません",
+        self.assertRefused(self.sign_in('H99999999'))
+
+    def test_many_failures_stop_all_sign_ins(self):
+        routes.FAILED_SIGN_INS.limit, limit = 3, (
+            routes.FAILED_SIGN_INS.limit)
+        self.addCleanup(setattr, routes.FAILED_SIGN_INS, 'limit', limit)
+        with self.assertLogs(routes.logger, 'ERROR'):
+            for number in ['H99999991', 'H99999992', 'H99999993']:
+                self.assertRefused(self.sign_in(number))
+        response = self.sign_in()
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(response.headers['Retry-After'], '60')
+        self.assertIn("ただいまログインを受け付けていません",
             response.get_data(as_text=True))
 
     def test_bad_input_gets_a_japanese_message(self):
@@ -183,8 +214,10 @@ class PortalTestCase(RouteTestCase):
             account = pool.get('hirakata.holder')(self.holder).account.id
             self.assertEqual(PhoneCode.claim(second, 'terminal:1').account,
                 account)
-            # The page's first code stopped when the second was shown.
-            with self.assertRaises(PhoneCodeInvalid):
+            # The page's first code stops 30 s after the second is shown.
+            later = phone_code.utc_now() + dt.timedelta(seconds=31)
+            with patch.object(phone_code, 'utc_now', lambda: later), \
+                    self.assertRaises(PhoneCodeInvalid):
                 PhoneCode.claim(first, 'terminal:1')
 
     def test_codes_limited_per_resident(self):
@@ -205,6 +238,30 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(
             self.browser.get(self.url('static/../routes.py')).status_code,
             404)
+
+
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "concurrent writers need PostgreSQL")
+    def test_parallel_first_failures_are_counted(self):
+        with Transaction().start(DB_NAME, 0) as transaction:
+            holder, card = make_holder("並行 一", "ヘイコウ ハジメ", BIRTH)
+            transaction.commit()
+        wrong = BIRTH + dt.timedelta(days=1)
+        barrier = threading.Barrier(4)
+
+        def try_once(_):
+            client = self.client()
+            barrier.wait(timeout=30)
+            return client.post(self.url('sign-in'), data={'number': card,
+                    'year': str(wrong.year), 'month': str(wrong.month),
+                    'day': str(wrong.day)}).status_code
+        with ThreadPoolExecutor(4) as executor:
+            statuses = list(executor.map(try_once, range(4)))
+        self.assertEqual(statuses, [400] * 4)
+        with Transaction().start(DB_NAME, 0):
+            Guard = Pool().get('hirakata.portal.sign_in_guard')
+            guard, = Guard.search([('holder', '=', holder)])
+            self.assertEqual(guard.failures, 4)
 
 
 class PortalModuleTestCase(ModuleTestCase):

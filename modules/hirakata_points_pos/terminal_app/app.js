@@ -45,16 +45,22 @@ function cameraReader() {
       'aria-label': 'カメラの映像'});
     let stop = () => {};
     const close = h('button', {type: 'button', class: 'secondary',
-      onclick: () => { stop(); area.replaceChildren(button); }},
+      onclick: () => {
+        stop();
+        area.replaceChildren(button);
+        button.focus();
+      }},
     'カメラを止める');
     area.replaceChildren(message('QRコードをカメラに向けてください。', 'wait'),
       video, close);
+    close.focus();
     try {
       stop = await scan(video, (text) => {
         const card = parseQr(text);
         if (!card) {
           area.replaceChildren(message(
             'このQRコードは枚方市ポイントのものではありません。', 'error'), button);
+          button.focus();
         } else if (state.onCard) {
           state.onCard(card);
         }
@@ -63,6 +69,7 @@ function cameraReader() {
       area.replaceChildren(message(
         'カメラを使えません。カメラの使用を許可するか、番号を入力してください。',
         'error'), button);
+      button.focus();
     }
   };
   const button = h('button', {type: 'button', onclick: open},

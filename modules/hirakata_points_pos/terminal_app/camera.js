@@ -47,7 +47,12 @@ export async function scan(video, onText) {
     video.srcObject = null;
   };
   video.srcObject = stream;
-  await video.play();
+  try {
+    await video.play();
+  } catch (error) {
+    stop();  // the camera is not left on behind an error
+    throw error;
+  }
   const look = async () => {
     if (!running) return;
     if (!video.isConnected) return stop();

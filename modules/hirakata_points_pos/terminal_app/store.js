@@ -16,7 +16,7 @@ function cardScreen() {
   state.onCard = lookUp;
   const clerkButton = api.clerk.get() ? h('button', {class: 'secondary',
     onclick: signOut}, '店員のサインアウト') : null;
-  show(h('h1', {}, 'カードをタッチしてください'),
+  show(h('h1', {}, 'カードまたはQRコードを読み取ってください'),
     h('p', {class: 'hint'},
       'カードリーダーにカードをかざすか、QRコード（カード・スマートフォン）をカメラで読んでください。'),
     cardInput(),

@@ -85,13 +85,13 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.type_into('code', '00000000')
         self.wait_text("利用開始コードが正しくないか")
         self.type_into('code', self.code)
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
         self.assertIn("ひらかた青果店", self.driver.title + self.wait_text(
                 "ひらかた青果店"))
         self.check_accessibility('card')
         # Once activated it opens straight on the card screen.
         self.driver.refresh()
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
 
     def test_grant_shows_points_before_confirming(self):
         self.open_app(self.credentials['main'])
@@ -124,7 +124,7 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.wait_text("店員番号または暗証番号が正しくありません")
         self.check_accessibility('clerk-sign-in-error')
         self.type_into('clerk-pin', '2580')
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
         before = self.entries('grant')
         self.tap()
         self.click("ポイントを付ける（お買い上げ）")
@@ -247,14 +247,14 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.wait_text("は完了しました", timeout=30)
         self.assertEqual(self.balance(), before - 11)
         self.driver.refresh()
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
         self.assertNotIn("未確定", self.driver.find_element(
                 'tag name', 'body').text)
         self.assertEqual(self.balance(), before - 11)
 
     def test_revoked_terminal_says_so_and_stops(self):
         self.open_app(self.credentials['revoked'])
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
         with Transaction().start(DB_NAME, 0) as transaction:
             Terminal = Pool().get('hirakata.terminal')
             Terminal.revoke([Terminal(self.revoked_id)])

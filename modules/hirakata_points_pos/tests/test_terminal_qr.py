@@ -67,7 +67,7 @@ class TerminalQrTestCase(CameraMixin, RouteTestCase):
     def test_printed_qr_card_by_camera(self):
         self.camera_showing(self.qr_number)
         self.open_app(self.credentials['main'])
-        self.wait_text("カードをタッチしてください")
+        self.wait_text("カードまたはQRコードを読み取ってください")
         before = self.balance()
         self.click("QRコードをカメラで読む")
         self.wait_text("ヤマダ ●● 様", timeout=30)
