@@ -16,6 +16,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
     CameraMixin, camera_video, chromium)
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, make_holder)
 from trytond.modules.hirakata_points_pos.tests.tools import (
@@ -50,9 +51,7 @@ class PortalCodeAtStoreTestCase(CameraMixin, RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         store = make_store("ひらかた青果店", yen_per_point=100)
         cls.credentials = activate({name: make_terminal(store, name)
                 for name in ['till', 'elsewhere']})

@@ -52,8 +52,6 @@ class PhoneCode(ModelSQL):
 
     holder = fields.Many2One('hirakata.holder', "Holder", required=True,
         ondelete='CASCADE')
-    account = fields.Many2One('hirakata.point.account', "Account",
-        required=True, ondelete='CASCADE')
     digest = fields.Char("Digest", required=True)
     expires_at = fields.Timestamp("Expires At", required=True)
     claimed_by = fields.Char("Claimed By",
@@ -90,7 +88,6 @@ class PhoneCode(ModelSQL):
         code = PREFIX + base64.b32encode(secrets.token_bytes(15)).decode()
         record, = cls.create([{
                     'holder': holder.id,
-                    'account': holder.account.id,
                     'digest': digest(code),
                     'expires_at': utc_now()
                     + dt.timedelta(seconds=VALID_SECONDS),
@@ -108,6 +105,7 @@ class PhoneCode(ModelSQL):
         """
         pool = Pool()
         Holder = pool.get('hirakata.holder')
+        Account = pool.get('hirakata.point.account')
         if not isinstance(code, str) or not CODE.match(code):
             raise PhoneCodeInvalid(gettext(
                     'hirakata_points.msg_phone_code_invalid'))
@@ -115,13 +113,16 @@ class PhoneCode(ModelSQL):
         def query():
             table = cls.__table__()
             holder = Holder.__table__()
+            account = Account.__table__()
             # Locked: two terminals reading one code take turns, and the
             # second sees the first one's claim.
             for_ = For('UPDATE', of=[table]) if (
                 backend.name == 'postgresql') else None
+            # A holder has one account (unique), so it is not stored here.
             return table.join(holder, condition=holder.id == table.holder
+                ).join(account, condition=account.holder == table.holder
                 ).select(table.id, table.expires_at, table.claimed_by,
-                    table.claimed_at, table.used_key, table.account,
+                    table.claimed_at, table.used_key, account.id,
                     table.holder, holder.name_kana, holder.birth_date,
                     holder.district,
                     where=table.digest == Arg('digest'), for_=for_)

@@ -39,6 +39,12 @@ def policy(months=None, fixed=None):
     return Policy.create([values])[0]
 
 
+def load_japanese():
+    "Load the Japanese translations, for the messages the tests read."
+    Lang = Pool().get('ir.lang')
+    Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+
+
 def create_user(login, group):
     "A user in one of the module's access groups."
     pool = Pool()

@@ -12,6 +12,7 @@ from werkzeug.exceptions import Forbidden
 from trytond import backend
 from trytond.modules.hirakata_points import phone_code
 from trytond.modules.hirakata_points.exceptions import PhoneCodeInvalid
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_portal import routes, session
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -42,8 +43,7 @@ class PortalTestCase(RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
-        Lang = Pool().get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         cls.holder, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ",
             BIRTH, points=1234)
         cls.other, cls.other_card = make_holder("淀川 次郎", "ヨドガワ ジロウ",

@@ -11,10 +11,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_portal import routes
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, make_holder)
-from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 
 
@@ -29,8 +29,7 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
-        Lang = Pool().get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         _, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ", BIRTH,
             points=12345)
 

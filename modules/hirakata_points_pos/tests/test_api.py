@@ -6,6 +6,7 @@ import unittest
 import uuid
 
 from trytond import backend
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
     ApiClient, activate, make_holder, make_store, make_terminal)
@@ -28,8 +29,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         pool = Pool()
         Terminal = pool.get('hirakata.terminal')
         Campaign = pool.get('hirakata.store.campaign')
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         today = dt.date.today()
         cls.store = make_store("ひらかた商店", yen_per_point=100)
         Campaign.create([{'store': cls.store.id, 'name': "ダブルポイント",

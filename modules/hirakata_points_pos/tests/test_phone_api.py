@@ -8,6 +8,7 @@ import uuid
 from trytond import backend
 from trytond.modules.hirakata_points import phone_code
 from trytond.modules.hirakata_points.tests import test_programme as programmes
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
     ApiClient, activate, make_city_terminal, make_holder, make_store,
@@ -25,9 +26,7 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         store = make_store("ひらかた商店", yen_per_point=100)
         programme = programmes.create_programme(min_age=60, budget=100_000)
         terminals = {'main': make_terminal(store)}

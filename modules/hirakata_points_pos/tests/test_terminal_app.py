@@ -6,6 +6,7 @@ import unittest
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests import test_programme as programmes
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import api
 from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
@@ -29,8 +30,7 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         pool = Pool()
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         store = make_store("ひらかた青果店", yen_per_point=100)
         programme = programmes.create_programme()
         pin_store = make_store("津田スーパー", clerk_pin_required=True)

@@ -8,6 +8,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
     CameraMixin, camera_video, chromium, qr_video)
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos.tests.tools import (
     activate, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
@@ -29,8 +30,7 @@ class TerminalQrTestCase(CameraMixin, RouteTestCase):
     def setUpDatabase(cls):
         pool = Pool()
         Card = pool.get('hirakata.card')
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         store = make_store("ひらかた青果店", yen_per_point=100)
         cls.credentials = activate({name: make_terminal(store, name)
                 for name in ['main', 'other']})

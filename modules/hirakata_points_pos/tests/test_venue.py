@@ -6,6 +6,7 @@ import uuid
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests import test_programme as programmes
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
     ApiClient, activate, make_city_terminal, make_holder, make_store,
@@ -27,8 +28,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
     def setUpDatabase(cls):
         pool = Pool()
         Session = pool.get('hirakata.programme.session')
-        Lang = pool.get('ir.lang')
-        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        load_japanese()
         programme = programmes.create_programme(min_age=60, budget=100_000)
         cls.programme_id = programme.id
         tomorrow, = Session.create([{'programme': programme.id,
