@@ -26,8 +26,14 @@ class Bridge:
             asyncio.ensure_future(client.send(data))
 
     def _status(self, connected):
+        "From the reader's thread: the state changes in the loop's."
+        self.loop.call_soon_threadsafe(self._set_status, connected)
+
+    def _set_status(self, connected):
+        # Changed and sent in one step of the loop: a page connecting
+        # meanwhile gets the status once, from _handler or from here.
         self.connected = connected
-        self.loop.call_soon_threadsafe(self._send, self._status_message())
+        self._send(self._status_message())
 
     def _status_message(self):
         return {'type': 'status',
