@@ -73,7 +73,7 @@ def load(holders_count):
             for i, n in enumerate(DISTRICTS, 1)])
     twelve_months, = Policy.search([('kind', '=', 'months'),
             ('months', '=', 12)])
-    today = dt.date.today()
+    today = Pool().get("ir.date").today()
     terminals = load_stores(districts, today)
 
     for i in range(holders_count):

@@ -4,7 +4,6 @@ Entries and lot moves are append-only; an account's balance and a lot's
 remaining points are kept in step with them by the ledger service
 (ledger.py), the only code that moves points.
 """
-import datetime as dt
 
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
@@ -17,7 +16,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from . import statement
+from . import clock, statement
 from .statement import Arg
 
 ACCOUNT_KINDS = [
@@ -33,6 +32,7 @@ ENTRY_KINDS = [
     ('expire', "Expiry"),
     ('expired_in', "Expired Points Received"),
     ('donation', "Donation"),
+    ('donated_in', "Donation Received"),
     ('exchange', "Exchange"),
     ]
 CHANNELS = [
@@ -111,7 +111,7 @@ class Account(ModelSQL, ModelView):
         cursor.execute(*lot.select(lot.account, Sum(lot.remaining),
                 where=lot.account.in_(list(result))
                 & (lot.remaining > 0)
-                & (lot.expiry_date >= dt.date.today()),
+                & (lot.expiry_date >= clock.today()),
                 group_by=[lot.account]))
         for account_id, total in cursor:
             result[account_id] = int(total or 0)
@@ -130,7 +130,7 @@ class Account(ModelSQL, ModelView):
                 & (lot.expiry_date >= Arg('today')),
                 group_by=[lot.expiry_date], order_by=[lot.expiry_date.asc])
         cursor = statement.run('hirakata.point.account:expiry_schedule',
-            query, account=account_id, today=today or dt.date.today())
+            query, account=account_id, today=today or clock.today())
         return [(date, int(points)) for date, points in cursor]
 
     @classmethod
@@ -230,7 +230,9 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
                 'hirakata_points.msg_entry_key_unique'),
             ('reversal_unique', Unique(t, t.reversal_of),
                 'hirakata_points.msg_entry_already_reversed'),
-            ('points_not_zero', Check(t, t.points != 0),
+            # A reversal of what has all expired since moves the pools only.
+            ('points_not_zero',
+                Check(t, (t.points != 0) | (t.kind == 'reversal')),
                 'hirakata_points.msg_points_positive'),
             ]
         cls._sql_indexes.update({

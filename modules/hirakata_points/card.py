@@ -1,5 +1,4 @@
 """Cards (R1, R1b, R3): the carriers through which a holder's account is used."""
-import datetime as dt
 from collections import namedtuple
 
 from trytond.i18n import gettext
@@ -9,7 +8,7 @@ from trytond.pyson import Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import identifier as ident
-from . import statement
+from . import clock, statement
 from .exceptions import CardBlocked, CardIdentifierError, UnknownCard
 from .statement import Arg
 from .tokens import utc_now
@@ -90,7 +89,7 @@ class Card(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def default_issue_date():
-        return dt.date.today()
+        return clock.today()
 
     @classmethod
     def create(cls, vlist):

@@ -29,7 +29,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from . import identifier as ident
-from . import statement
+from . import clock, statement
 from .holder import access_log
 from .tabular import read_rows
 
@@ -127,7 +127,7 @@ class Distribution(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def default_age_date():
-        return dt.date.today()
+        return clock.today()
 
     @staticmethod
     def default_without_card():
@@ -201,7 +201,7 @@ class Distribution(Workflow, ModelSQL, ModelView):
                 ('distribution', 'in', [d.id for d in distributions]),
                 ('state', '=', 'issued'),
                 ])
-        Line.write(lines, {'state': 'mailed', 'mailed_date': dt.date.today()})
+        Line.write(lines, {'state': 'mailed', 'mailed_date': clock.today()})
 
     def recipients(self):
         "Holder ids chosen by the list, else by the criteria."
@@ -351,13 +351,13 @@ class DistributionLine(ModelSQL, ModelView):
                             'identifier': identifier}])
             super().write([line], {'card': card.id,
                     'identifier': card.identifier, 'state': 'issued',
-                    'issued_date': dt.date.today()})
+                    'issued_date': clock.today()})
 
     @classmethod
     def issue_qr_cards(cls, lines):
         "A QR card number for each line, in batches."
         Card = Pool().get('hirakata.card')
-        today = dt.date.today()
+        today = clock.today()
         for sub_lines in grouped_slice(lines, 1000):
             sub_lines = list(sub_lines)
             with without_check_access():
@@ -374,7 +374,7 @@ class DistributionLine(ModelSQL, ModelView):
     def received(cls, lines):
         "The resident told us the card arrived."
         cls._activate([l for l in lines if l.state == 'mailed'], 'receipt',
-            dt.date.today())
+            clock.today())
 
     @classmethod
     def _activate(cls, lines, by, date):

@@ -1,6 +1,8 @@
-"""The scheduled jobs: nightly expiry, hourly card activation, daily purge
-of phone codes."""
+"""The scheduled jobs (nightly expiry, hourly card activation, daily purge
+of phone codes), and today's date in the city's time zone."""
 from trytond.pool import PoolMeta
+
+from . import clock
 
 
 class Cron(metaclass=PoolMeta):
@@ -16,3 +18,12 @@ class Cron(metaclass=PoolMeta):
                 "Activate Distributed Cards on First Use"))
         cls.method.selection.append(
             ('hirakata.phone_code|purge', "Purge Old Phone Codes"))
+
+
+class Date(metaclass=PoolMeta):
+    __name__ = 'ir.date'
+
+    @classmethod
+    def today(cls, timezone=None):
+        "The date in timezone; by default the city's, not the server's UTC."
+        return clock.local_now(timezone).date()

@@ -22,14 +22,14 @@ REPEATABLE READ):
 The statements are plain SQL on purpose: this is the hot path of every
 terminal transaction, and the ORM's per-record work would dominate it.
 """
-import datetime as dt
 import hashlib
 import json
 import logging
+import time
 
-from sql import Cast, Literal
+from sql import Cast, Literal, Null
 from sql.aggregate import Max, Min, Sum
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 from sql.functions import CurrentTimestamp
 from sql.operators import Concat
 
@@ -37,9 +37,10 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Model, fields
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from . import statement
+from . import clock, statement
 from .exceptions import (
     IdempotencyConflict, InsufficientPoints, InvalidPoints, NotReversible,
     ReasonRequired)
@@ -53,6 +54,8 @@ _CREDITS = {'grant', 'adjust'}
 _DEBITS = {'redeem', 'adjust', 'donation', 'exchange'}
 # Channels where a person acts and must say why (R5).
 _PERSON_CHANNELS = {'backoffice'}
+# Seconds the nightly job waits before trying busy accounts again.
+_BUSY_PAUSES = [0.1, 0.5, 2, 5]
 
 
 class Ledger(Model):
@@ -65,20 +68,26 @@ class Ledger(Model):
         """Add points to account on a new lot and return the entry.
 
         The lot's expiry date comes from policy, else from the policy the
-        city set for channel. request holds what else the channel was asked
-        (e.g. a purchase amount): a replayed key must ask for it again.
+        city set for channel; the grant's date is today unless date says.
+        request is what the channel was asked when it derived the points
+        from it (a purchase amount at today's campaigns, a session's
+        hours): a replay is matched on it instead of the points, which a
+        retry on a later day may compute otherwise.
         """
         pool = Pool()
         Configuration = pool.get('hirakata.point.configuration')
         _check_points(points)
-        date = date or dt.date.today()
-        if policy is None:
-            expiry_date = Configuration.expiry_date(channel, date)
-        else:
-            expiry_date = policy.expiry_date(date)
-        request = _request('grant', account, points, channel, origin, reason,
+        # Only what the caller asked is digested: a retry the next morning
+        # must find its entry although "today" has changed.
+        digested = _request('grant', account,
+            points if request is None else None, channel, origin, reason,
             policy=policy.id if policy else None, date=date, request=request)
-        return cls._book(account, 'grant', points, key, request,
+
+        def expiry_date(date):
+            if policy is None:
+                return Configuration.expiry_date(channel, date)
+            return policy.expiry_date(date)
+        return cls._book(account, 'grant', points, key, digested,
             channel=channel, origin=origin, reason=reason, date=date,
             expiry_date=expiry_date)
 
@@ -102,15 +111,15 @@ class Ledger(Model):
         "A correction by a person: points may be negative; reason required."
         pool = Pool()
         Configuration = pool.get('hirakata.point.configuration')
-        if not points or not isinstance(points, int):
+        if (not points or not isinstance(points, int)
+                or isinstance(points, bool)):
             raise InvalidPoints(gettext('hirakata_points.msg_points_positive'))
         _check_reason(reason, required=True)
-        date = dt.date.today()
-        expiry_date = None
-        if points > 0 and policy is None:
-            expiry_date = Configuration.expiry_date(channel, date)
-        elif points > 0:
-            expiry_date = policy.expiry_date(date)
+
+        def expiry_date(date):
+            if policy is None:
+                return Configuration.expiry_date(channel, date)
+            return policy.expiry_date(date)
         request = _request('adjust', account, points, channel, origin,
             reason, policy=policy.id if policy else None)
         return cls._book(account, 'adjust', points, key, request,
@@ -119,11 +128,17 @@ class Ledger(Model):
 
     @classmethod
     def reverse(cls, entry, *, key, channel, reason, origin=None):
-        """Cancel entry with a new entry of the opposite sign.
+        """Cancel entry with a new entry on its account (R5).
 
-        A reversed redemption puts the points back on the lots it took
-        them from, with their expiry dates; a reversed grant takes its
-        points from its own lot first.
+        Every point goes back where it would be had entry never been
+        booked (docs/architecture.md, "Reversals"):
+        - a reversed redemption (donation, exchange) puts the points back
+          on the lots it took them from, with their expiry dates; what it
+          took from lots expired since goes to the expired points pool;
+        - a reversed grant takes back what is left of its own lot, what
+          expired of it from the expired points pool, and only what the
+          holder spent of it from the holder's other lots.
+        The holder's entry may then be of 0 points (all of it expired).
         """
         _check_reason(reason, required=True)
         if entry.kind not in _CREDITS | _DEBITS:
@@ -149,6 +164,10 @@ class Ledger(Model):
     def _book(cls, account, kind, points, key, request, *, channel,
             origin=None, reason=None, date=None, expiry_date=None,
             reversal_of=None):
+        """Book points (a credit > 0, a debit < 0) on account under key.
+
+        expiry_date(date) gives a credit's lot its expiry date; request is
+        what the key's replays must ask again."""
         pool = Pool()
         Account = pool.get('hirakata.point.account')
         Entry = pool.get('hirakata.point.entry')
@@ -166,53 +185,95 @@ class Ledger(Model):
             raise NotReversible(gettext(
                     'hirakata_points.msg_entry_already_reversed'))
 
-        date = date or dt.date.today()
+        date = date or clock.today()
         extra = cls._entry_columns(origin)
-        if points > 0 and reversal_of is None:
+
+        def book(points, reversed_id=None):
             balance = _move_balance(account.id, points)
-            entry_id = _insert_entry(account.id, kind, points, balance, date,
-                channel, origin, reason, key, digest, extra=extra)
-            _insert_lot(account.id, entry_id, points, date, expiry_date)
-        elif points > 0:
-            # Reversal of a debit: the same lots get their points back.
-            balance = _move_balance(account.id, points)
-            entry_id = _insert_entry(account.id, kind, points, balance, date,
-                channel, origin, reason, key, digest, reversal_of.id,
+            return _insert_entry(account.id, kind, points, balance, date,
+                channel, origin, reason, key, digest, reversed_id,
                 extra=extra)
-            _restore_lots(reversal_of.id, entry_id)
-        else:
-            prefer = _lot_of(reversal_of.id) if reversal_of else None
-            takes = _plan_debit(account.id, -points, date, prefer)
-            balance = _move_balance(account.id, points)
-            entry_id = _insert_entry(account.id, kind, points, balance, date,
-                channel, origin, reason, key, digest,
-                reversal_of.id if reversal_of else None, extra=extra)
+
+        if reversal_of is None and points > 0:
+            lot_expiry = expiry_date(date)
+            entry_id = book(points)
+            _insert_lot(account.id, entry_id, points, date, lot_expiry)
+        elif reversal_of is None:
+            takes = _plan_debit(account.id, -points, date)
+            entry_id = book(points)
             _change_lots(entry_id, [(l, -take) for l, take in takes])
+            if kind == 'donation':
+                _book_pool('donation_pool', -points, 'donated_in',
+                    key + ':pool', date, channel, entry_id)
+        elif points > 0:
+            # Points that went out on lots since expired go to the expired
+            # pool, as they would have had they not been spent.
+            live, expired = _restorable(reversal_of.id, date)
+            entry_id = book(sum(p for _, p in live), reversal_of.id)
+            _change_lots(entry_id, live)
+            if expired:
+                _book_pool('expired_pool', expired, 'expired_in',
+                    key + ':expired', date, channel, entry_id)
+            if reversal_of.kind == 'donation':
+                _book_pool('donation_pool', -points, 'reversal',
+                    key + ':pool', date, channel, entry_id)
+        else:
+            # The grant's own lot gives what is left of it, the expired
+            # pool what expired of it; only what the holder spent of it is
+            # taken from the holder's other lots.
+            lot_id, left, expired = _grant_lot(reversal_of.id)
+            takes = [(lot_id, left)] if left else []
+            spent = -points - left - expired
+            if spent:
+                takes += _plan_debit(account.id, spent, date, exclude=lot_id)
+            entry_id = book(-(left + spent), reversal_of.id)
+            _change_lots(entry_id, [(l, -take) for l, take in takes])
+            if expired:
+                _book_pool('expired_pool', -expired, 'reversal',
+                    key + ':expired', date, channel, entry_id)
         statement.forget(Account, [account.id])
         return Entry(entry_id)
 
     @classmethod
-    def expire_due(cls, date=None, chunk_size=2000, commit_chunks=None):
+    def expire_due(cls, date=None, chunk_size=2000, commit_chunks=False):
         """Expire every lot whose expiry date is before date (R6).
 
-        Runs in chunks of accounts, each in its own committed transaction,
-        so the nightly job never holds many accounts at once; an account a
-        terminal is using at that moment is skipped and taken next night.
-        Each account gets one expire entry; the expired points go to the
+        Works in chunks of accounts, each booked as a whole. With
+        commit_chunks (the nightly job), each chunk is its own committed
+        transaction, so the job never holds many accounts at once, and an
+        account a terminal holds at that moment is skipped and tried again
+        after the others (its due lots cannot be spent meanwhile). Each
+        account gets one expire entry; the expired points go to the
         expired points pool (R7). Returns the number of points expired.
         """
-        date = date or dt.date.today()
-        total, after = 0, 0
+        date = date or clock.today()
+        total, busy, after = 0, [], 0
         while True:
-            done, after = _run_chunk(date, after, chunk_size, commit_chunks)
-            if after is None:
-                return total
-            total += done
+            ids = _due_accounts(date, after, chunk_size)
+            if not ids:
+                break
+            after = ids[-1]
+            points, skipped = _run_chunk(date, ids, commit_chunks)
+            total += points
+            busy += skipped
+        for pause in _BUSY_PAUSES:
+            if not busy:
+                break
+            time.sleep(pause)
+            retry, busy = busy, []
+            for ids in grouped_slice(retry, chunk_size):
+                points, skipped = _run_chunk(date, list(ids), commit_chunks)
+                total += points
+                busy += skipped
+        if busy:
+            logger.warning("expiry: %s accounts busy, left for next night",
+                len(busy))
+        return total
 
     @classmethod
     def expire_due_cron(cls):
-        "The nightly job (ir.cron)."
-        points = cls.expire_due()
+        "The nightly job (ir.cron): one committed transaction per chunk."
+        points = cls.expire_due(commit_chunks=True)
         logger.info("expired %s points", points)
 
 
@@ -350,13 +411,7 @@ def _insert_lot(account_id, entry_id, points, date, expiry_date):
         grant_date=date, expiry_date=expiry_date)
 
 
-def _lot_of(entry_id):
-    row = _run_sql('lot_of', lambda _, __, lot, ___: lot.select(lot.id,
-            where=lot.entry == Arg('entry')), entry=entry_id).fetchone()
-    return row[0] if row else None
-
-
-def _plan_debit(account_id, points, date, prefer=None):
+def _plan_debit(account_id, points, date, exclude=None):
     """Which lots give points: [(lot id, points)], earliest expiry first.
 
     Lots past their expiry date are not spent even before the nightly job
@@ -368,8 +423,7 @@ def _plan_debit(account_id, points, date, prefer=None):
             & (lot.expiry_date >= Arg('date')),
             order_by=[lot.expiry_date.asc, lot.id.asc]),
         account=account_id, date=date).fetchall()
-    if prefer:
-        lots.sort(key=lambda l: l[0] != prefer)
+    lots = [(l, r) for l, r in lots if l != exclude]
     available = sum(r for _, r in lots)
     if available < points:
         raise InsufficientPoints(gettext(
@@ -385,6 +439,22 @@ def _plan_debit(account_id, points, date, prefer=None):
     return takes
 
 
+def _grant_lot(entry_id):
+    """(lot id, points left, points expired) of the lot entry_id opened.
+
+    A lot's expiry takes all that is left and records no move, so what
+    expired is what its moves left of it."""
+    def query(_, __, lot, move):
+        moved = move.select(Coalesce(Sum(move.points), 0),
+            where=move.lot == lot.id)
+        return lot.select(lot.id, lot.remaining,
+            Case((lot.expiry_entry != Null, lot.points + moved), else_=0),
+            where=lot.entry == Arg('entry'))
+    lot_id, left, expired = _run_sql('grant_lot', query,
+        entry=entry_id).fetchone()
+    return lot_id, left, int(expired)
+
+
 def _change_lots(entry_id, changes):
     "Add points to lots and record each change as a lot move of entry_id."
     for lot_id, points in changes:
@@ -395,38 +465,57 @@ def _change_lots(entry_id, changes):
             entry=entry_id, lot=lot_id, points=points)
 
 
-def _restore_lots(reversed_id, entry_id):
-    "Give back to each lot what the reversed entry took from it."
-    moves = _run_sql('moves_of', lambda _, __, ___, move: move.select(
-            move.lot, move.points, where=move.entry == Arg('entry')),
+def _restorable(reversed_id, date):
+    """What reversing the debit reversed_id gives back: ([(lot id, points)]
+    of the lots still usable on date, points of those since expired)."""
+    rows = _run_sql('moves_of', lambda _, __, lot, move: move.join(lot,
+            condition=lot.id == move.lot).select(
+            move.lot, move.points, lot.expiry_date,
+            where=move.entry == Arg('entry')),
         entry=reversed_id).fetchall()
-    _change_lots(entry_id, [(lot_id, -points) for lot_id, points in moves])
+    live = [(lot_id, -points) for lot_id, points, expiry_date in rows
+        if expiry_date >= date]
+    expired = sum(-points for _, points, expiry_date in rows
+        if expiry_date < date)
+    return live, expired
 
 
-def _run_chunk(date, after, size, commit, attempts=10):
-    "Expire one chunk, in its own transaction when commit."
+def _due_accounts(date, after, size):
+    "Up to size accounts numbered above after that have lots due on date."
+    lot = Pool().get('hirakata.point.lot').__table__()
+    cursor = _cursor()
+    cursor.execute(*lot.select(lot.account,
+            where=(lot.remaining > 0) & (lot.expiry_date < date)
+            & (lot.account > after),
+            group_by=[lot.account], order_by=[lot.account.asc], limit=size))
+    return [r[0] for r in cursor]
+
+
+def _run_chunk(date, ids, commit, attempts=10):
+    """Expire the due lots of accounts ids, in its own transaction when
+    commit: (points expired, ids skipped as busy)."""
     if not commit:
-        return _expire_chunk(date, after, size)
+        return _expire_chunk(date, ids)
     for attempt in range(attempts):
         with Transaction().new_transaction() as transaction:
             try:
-                result = _expire_chunk(date, after, size)
+                result = _expire_chunk(date, ids)
                 transaction.commit()
                 return result
             except backend.DatabaseOperationalError:
-                # A terminal committed on one of these accounts between our
-                # snapshot and our lock: take the chunk again.
+                # A terminal committed on one of these accounts as we
+                # locked it: take the chunk again.
                 transaction.rollback()
                 if attempt + 1 == attempts:
                     raise
-                logger.info("expiry chunk after %s retried", after)
+                logger.info("expiry chunk from %s retried", ids[0])
 
 
-def _expire_chunk(date, after, size):
-    """Expire the due lots of up to size accounts numbered above after.
+def _expire_chunk(date, ids):
+    """Expire the due lots of the accounts ids not held by a terminal.
 
     Set-based: a handful of statements whatever the number of lots.
-    Returns (points expired, last account id) or (0, None) when done.
+    Returns (points expired, ids skipped as busy).
     """
     pool = Pool()
     Account = pool.get('hirakata.point.account')
@@ -436,21 +525,18 @@ def _expire_chunk(date, after, size):
     user = transaction.user
     due = (lot.remaining > 0) & (lot.expiry_date < date)
 
-    candidates = lot.select(lot.account, where=due & (lot.account > after),
-        group_by=[lot.account], order_by=[lot.account.asc], limit=size)
-    cursor.execute(*candidates)
-    ids = [r[0] for r in cursor]
-    if not ids:
-        return 0, None
-    last = ids[-1]
+    skipped = []
     if backend.name == 'postgresql':
-        # Skip the accounts a terminal holds right now.
+        # The chunk's first statement, so that its snapshot is taken as it
+        # locks: accounts a terminal holds right now are skipped.
         cursor.execute(
             'SELECT id FROM "%s" WHERE id = ANY(%%s) ORDER BY id '
             'FOR UPDATE SKIP LOCKED' % Account._table, (ids,))
-        ids = [r[0] for r in cursor]
+        locked = {r[0] for r in cursor}
+        skipped = [i for i in ids if i not in locked]
+        ids = sorted(locked)
         if not ids:
-            return 0, last
+            return 0, skipped
     in_ = fields.SQL_OPERATORS['in']  # = ANY(array) on PostgreSQL
     chunk = in_(lot.account, ids)
 
@@ -487,18 +573,23 @@ def _expire_chunk(date, after, size):
             Min(entry.id), where=new))
     points, first = cursor.fetchone()
     if points:
-        _credit_pool('expired_pool', int(points), 'expired_in',
+        _book_pool('expired_pool', int(points), 'expired_in',
             'expire-pool:%s' % first, date)
     statement.forget(Account, ids)
-    return int(points or 0), last
+    return int(points or 0), skipped
 
 
-def _credit_pool(kind, points, entry_kind, key, date):
-    "Book points into a system pool account (no lots: pools do not expire)."
+def _book_pool(kind, points, entry_kind, key, date, channel='batch',
+        origin_id=None):
+    """Book points (maybe negative) on a system pool account, e.g. what
+    expired (R7) or was donated; pools have no lots: they do not expire.
+
+    origin_id: the holder's entry the pool's entry answers."""
     Account = Pool().get('hirakata.point.account')
     pool_account = Account.pool_account(kind)
+    _lock_account(pool_account.id)
     balance = _move_balance(pool_account.id, points)
+    origin = 'hirakata.point.entry,%s' % origin_id if origin_id else None
     _insert_entry(pool_account.id, entry_kind, points, balance, date,
-        'batch', None, None, key, None)
+        channel, origin, None, key, None)
     statement.forget(Account, [pool_account.id])
-

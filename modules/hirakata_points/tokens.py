@@ -2,8 +2,9 @@
 codes) are kept only as their SHA-256: they have full entropy, so no slow
 hash is needed, and a copy of the table gives nothing away. Their times are
 naive UTC, as trytond stores timestamps (the clients show local time)."""
-import datetime as dt
 import hashlib
+
+from . import clock
 
 
 def digest(secret):
@@ -12,4 +13,4 @@ def digest(secret):
 
 
 def utc_now():
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return clock.utc_now()

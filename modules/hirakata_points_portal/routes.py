@@ -16,6 +16,7 @@ import segno
 from werkzeug.utils import redirect
 
 from trytond.config import config
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.ratelimit import RateLimiter
 from trytond.modules.hirakata_points.web import static_file
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
@@ -136,7 +137,7 @@ def home(request, pool):
     holder = _signed_in(request, pool)
     if holder is None:
         return _see('sign-in')
-    today = dt.date.today()
+    today = clock.today()
     account = holder.account
     schedule = Account.expiry_schedule(account.id, today)
     history = [(e.date, e.holder_description(), e.points)

@@ -10,7 +10,7 @@ from sql.aggregate import Count, Sum
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points import clock, statement
 from trytond.modules.hirakata_points.exceptions import PointError
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.pool import Pool
@@ -142,7 +142,7 @@ def find_card(terminal, card, key=None):
 def card_summary(card):
     "What a clerk may see of a card's holder (R4): no contact, no birth date."
     Account = Pool().get('hirakata.point.account')
-    today = dt.date.today()
+    today = clock.today()
     balance, expiring, expiring_dates = 0, 0, []
     soon = today + dt.timedelta(days=EXPIRY_SOON_DAYS)
     for expiry_date, points in Account.expiry_schedule(card.account, today):
@@ -170,7 +170,7 @@ def describe(terminal):
     if terminal.kind != 'store':
         return result
     Store = Pool().get('hirakata.store')
-    campaigns = Store.campaigns_on(terminal.store, dt.date.today())
+    campaigns = Store.campaigns_on(terminal.store, clock.today())
     result.update({
         'store': {'code': terminal.store_code, 'name': terminal.store_name,
             'state': terminal.store_state, 'grants': bool(terminal.grants),
@@ -225,7 +225,8 @@ def _as_seen_by_store(rows):
             'points': abs(points),
             'balance': balance,
             'date': date.strftime('%Y/%m/%d'),
-            'created_at': created.strftime('%Y/%m/%d %H:%M:%S'),
+            'created_at': clock.city_time(created).strftime(
+                '%Y/%m/%d %H:%M:%S'),
             'cancels': reversal_of,
             'store': store,
             } for id_, kind, points, balance, date, created, reversal_of, store
@@ -260,7 +261,7 @@ def _booked(call):
 def _points_for(terminal, card, amount):
     "(points, campaigns) a purchase of amount yen earns card's holder."
     Store = Pool().get('hirakata.store')
-    today = dt.date.today()
+    today = clock.today()
     points, campaigns = compute_points(amount, terminal.yen_per_point,
         Store.campaigns_on(terminal.store, today), card, today)
     if points < 1:
@@ -330,7 +331,7 @@ def cancel(terminal, transaction_id, reason, key):
         raise ApiError('not_cancellable')
     window = Configuration(1).cancel_window_days
     if (dt.datetime.strptime(entry['date'], '%Y/%m/%d').date()
-            < dt.date.today() - dt.timedelta(days=window)):
+            < clock.today() - dt.timedelta(days=window)):
         raise ApiError('cancel_window_passed')
     reversal = _booked(lambda: Ledger.reverse(Entry(transaction_id),
             key=_ledger_key(terminal, key), channel='terminal',
@@ -407,7 +408,7 @@ def _participation(participation):
         'id': participation.id,
         'holder': {'name': mask_name(participation.holder.name_kana)},
         'points': participation.points,
-        'recorded_at': participation.create_date.strftime(
+        'recorded_at': clock.city_time(participation.create_date).strftime(
             '%Y/%m/%d %H:%M:%S'),
         }
 
@@ -422,7 +423,7 @@ def record_participation(terminal, card, hours, key):
     Holder = pool.get('hirakata.holder')
     require_kind(terminal, 'venue')
     session = Session(terminal.session)
-    if session.date != dt.date.today():
+    if session.date != clock.today():
         raise ApiError('session_not_today',
             date=session.date.strftime('%Y/%m/%d'))
     card = find_card(terminal, card, key)

@@ -18,6 +18,7 @@ from functools import wraps
 from trytond import backend
 from trytond.config import config
 from trytond.exceptions import UserError
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.ratelimit import RateLimiter
 from trytond.protocols.wrappers import Response, with_pool
 from trytond.transaction import Transaction
@@ -323,7 +324,7 @@ def cancel(request, pool, transaction_id):
 def totals(request, pool):
     "The store's totals for a day (default today)."
     return as_terminal(pool, request, lambda terminal: api.totals(terminal,
-            _date(request) or dt.date.today()))
+            _date(request) or clock.today()))
 
 
 @app.route(PREFIX + '/transactions', methods={'GET'})

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
 from trytond.exceptions import UserError
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.exceptions import (
     IdempotencyConflict, InsufficientPoints, ProgrammeError)
 from trytond.pool import Pool
@@ -65,7 +66,7 @@ def new_account(points, expired=0):
                         'months': 1}])
             Ledger.grant(account, expired, key=uuid.uuid4().hex,
                 channel='terminal', policy=short,
-                date=dt.date.today() - dt.timedelta(days=60))
+                date=clock.local_now().date() - dt.timedelta(days=60))
         return account.id
     return run(create)
 

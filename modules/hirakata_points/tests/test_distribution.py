@@ -12,12 +12,13 @@ import zipfile
 import openpyxl
 
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
-TODAY = dt.date.today()
+TODAY = clock.local_now().date()
 # LibreOffice (scripts/install --browser installs it for the tests).
 SOFFICE = os.environ.get('SOFFICE', '/usr/bin/soffice')
 

@@ -3,7 +3,7 @@ import unittest
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
-from trytond.modules.hirakata_points import expiry, identifier
+from trytond.modules.hirakata_points import clock, expiry, identifier
 from trytond.modules.hirakata_points.exceptions import (
     CardBlocked, CardIdentifierError, ExpiryPolicyError, IdempotencyConflict,
     InsufficientPoints, InvalidPoints, NotReversible, ReasonRequired,
@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-TODAY = dt.date.today()
+TODAY = clock.local_now().date()
 
 
 def create_holder(name="山田 太郎", kana="ヤマダ タロウ", idm=None):

@@ -2,7 +2,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond.modules.hirakata_points import expiry
+from trytond.modules.hirakata_points import clock, expiry
 from trytond.modules.hirakata_points.exceptions import ProgrammeError
 from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user)
@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
-TODAY = dt.date.today()
+TODAY = clock.local_now().date()
 
 
 def create_programme(submit_and_open=True, **values):

@@ -153,7 +153,9 @@ async function totals() {
 
 async function recent() {
   let page;
-  const today = new Date().toLocaleDateString('sv-SE');
+  // The city's day, whatever the tablet's time zone (YYYY-MM-DD).
+  const today = new Date().toLocaleDateString('sv-SE',
+    {timeZone: 'Asia/Tokyo'});
   try {
     page = await api.get(`transactions?date=${today}`);
   } catch (error) {

@@ -6,6 +6,7 @@ import unittest
 import uuid
 
 from trytond import backend
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
@@ -30,7 +31,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         Terminal = pool.get('hirakata.terminal')
         Campaign = pool.get('hirakata.store.campaign')
         load_japanese()
-        today = dt.date.today()
+        today = clock.local_now().date()
         cls.store = make_store("ひらかた商店", yen_per_point=100)
         Campaign.create([{'store': cls.store.id, 'name': "ダブルポイント",
                     'kind': 'multiplier', 'multiplier': 2,

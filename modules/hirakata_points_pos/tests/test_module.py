@@ -5,6 +5,7 @@ import unittest
 
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points_pos import api, routes
@@ -82,7 +83,7 @@ class HirakataPointsPosTestCase(ModuleTestCase):
         pool = Pool()
         Campaign = pool.get('hirakata.store.campaign')
         store = make_store("テスト商店", yen_per_point=100)
-        today = dt.date.today()
+        today = clock.local_now().date()
         Campaign.create([
                 {'store': store.id, 'name': "2倍", 'kind': 'multiplier',
                     'multiplier': 2, 'start_date': today, 'end_date': today},
@@ -111,7 +112,7 @@ class HirakataPointsPosTestCase(ModuleTestCase):
         here, there = District.create([{'code': '01', 'name': "枚方"},
                 {'code': '02', 'name': "樟葉"}])
         store = make_store("テスト商店", yen_per_point=100)
-        today = dt.date.today()
+        today = clock.local_now().date()
         Campaign.create([{'store': store.id, 'name': "地元", 'kind': 'bonus',
                     'bonus_points': 10, 'district': here.id,
                     'start_date': today, 'end_date': today}])

@@ -5,6 +5,7 @@ import unittest
 import uuid
 
 from trytond import backend
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
@@ -15,7 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-TODAY = dt.date.today()
+TODAY = clock.local_now().date()
 SENIOR = '0A0B0C0D0E0F0001'
 YOUNG = '0A0B0C0D0E0F0002'
 
