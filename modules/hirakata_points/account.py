@@ -85,6 +85,16 @@ class Account(ModelSQL, ModelView):
     def default_balance():
         return 0
 
+    @classmethod
+    def check_modification(cls, mode, accounts, values=None, external=False):
+        super().check_modification(
+            mode, accounts, values=values, external=external)
+        # Only the ledger service moves a balance, with its entry.
+        if ((mode == 'write' and 'balance' in values)
+                or (mode == 'create' and any(a.balance for a in accounts))):
+            raise AccessError(gettext(
+                    'hirakata_points.msg_ledger_append_only'))
+
     @staticmethod
     def default_kind():
         return 'holder'
@@ -167,8 +177,14 @@ class Account(ModelSQL, ModelView):
 class _AppendOnly:
     """Ledger records are written once, by the ledger service; a correction
     is a new record. (A lot's remaining points change, but only through the
-    service's SQL, never through the ORM.)"""
+    service's SQL, never through the ORM.) On PostgreSQL the database
+    refuses the rest too (ledger_guard.py)."""
     __slots__ = ()
+
+    @classmethod
+    def create(cls, vlist):
+        # The ledger service inserts with SQL; nothing else may.
+        raise AccessError(gettext('hirakata_points.msg_ledger_append_only'))
 
     @classmethod
     def write(cls, *args):

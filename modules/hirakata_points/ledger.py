@@ -40,7 +40,7 @@ from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-from . import clock, statement
+from . import clock, ledger_guard, statement
 from .exceptions import (
     IdempotencyConflict, InsufficientPoints, InvalidPoints, NotReversible,
     ReasonRequired)
@@ -61,6 +61,11 @@ _BUSY_PAUSES = [0.1, 0.5, 2, 5]
 class Ledger(Model):
     "Point Ledger"
     __name__ = 'hirakata.point.ledger'
+
+    @classmethod
+    def __register__(cls, module_name):
+        super().__register__(module_name)
+        ledger_guard.install()
 
     @classmethod
     def grant(cls, account, points, *, key, channel, origin=None,
