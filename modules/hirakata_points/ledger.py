@@ -54,6 +54,8 @@ _CREDITS = {'grant', 'adjust'}
 _DEBITS = {'redeem', 'adjust', 'donation', 'exchange'}
 # Channels where a person acts and must say why (R5).
 _PERSON_CHANNELS = {'backoffice'}
+# Accounts the nightly job expires in one transaction.
+CRON_CHUNK_SIZE = 2000
 # Seconds the nightly job waits before trying busy accounts again.
 _BUSY_PAUSES = [0.1, 0.5, 2, 5]
 
@@ -278,7 +280,7 @@ class Ledger(Model):
     @classmethod
     def expire_due_cron(cls):
         "The nightly job (ir.cron): one committed transaction per chunk."
-        points = cls.expire_due(commit_chunks=True)
+        points = cls.expire_due(chunk_size=CRON_CHUNK_SIZE, commit_chunks=True)
         logger.info("expired %s points", points)
 
 

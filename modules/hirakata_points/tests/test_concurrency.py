@@ -7,15 +7,17 @@ there is nothing to race there and the class runs on PostgreSQL only
 (the test command runs the suite on both).
 """
 import datetime as dt
+import random
 import threading
 import time
 import unittest
+import unittest.mock
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
 from trytond.exceptions import UserError
-from trytond.modules.hirakata_points import clock
+from trytond.modules.hirakata_points import clock, ledger
 from trytond.modules.hirakata_points.exceptions import (
     IdempotencyConflict, InsufficientPoints, ProgrammeError)
 from trytond.pool import Pool
@@ -82,6 +84,17 @@ def state(account_id):
             sum(l.remaining for l in pool.get('hirakata.point.lot').search(
                     [('account', '=', account_id)])))
     return run(read)
+
+
+def grant(account_id, points):
+    "A terminal's grant of points, committed: the entry's id."
+    def book():
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        Account = pool.get('hirakata.point.account')
+        return Ledger.grant(Account(account_id), points,
+            key=uuid.uuid4().hex, channel='terminal').id
+    return run(book)
 
 
 def redeem(account_id, points, key):
@@ -169,6 +182,38 @@ class ParallelLedgerTestCase(unittest.TestCase):
             # 50 fresh points, two redemptions of 20, 30 expired.
             self.assertEqual(state(account), (10, 10, 10))
 
+    def test_scheduled_expiry_commits_chunks_beside_terminals(self):
+        "The nightly job as trytond-cron runs it, while 4 terminals grant."
+        accounts = new_accounts(1500, points=50, expired=30)
+        schedule_expiry_now()
+        stop = threading.Event()
+
+        def terminal(seed):
+            rng, booked = random.Random(seed), 0
+            while not stop.is_set():
+                account = rng.choice(accounts)
+                booked += isinstance(grant(account, 1), int)
+            return booked
+
+        def cron():
+            try:
+                Pool(DB_NAME).get('ir.cron').run(DB_NAME)
+            finally:
+                stop.set()
+        with unittest.mock.patch.object(ledger, 'CRON_CHUNK_SIZE', 250), \
+                ThreadPoolExecutor(5) as executor:
+            terminals = [executor.submit(terminal, i) for i in range(4)]
+            executor.submit(cron).result()
+            granted = sum(t.result() for t in terminals)
+
+        self.assertGreater(granted, 0)
+        self.assertEqual(due_lots(accounts), 0)
+        balances = [state(a) for a in accounts]
+        self.assertTrue(all(len(set(s)) == 1 for s in balances))
+        # 50 fresh points each and the terminals' grants; 30 each expired.
+        self.assertEqual(sum(s[0] for s in balances),
+            50 * len(accounts) + granted)
+
     def test_parallel_taps_pay_one_participation_once(self):
         programme_id, holder_ids = new_programme(holders=1, budget=10000)
         results = parallel_participations(programme_id, holder_ids * 16)
@@ -184,6 +229,56 @@ class ParallelLedgerTestCase(unittest.TestCase):
         self.assertEqual(len(paid), 2)
         self.assertTrue(all(isinstance(r, (int, ProgrammeError))
                 for r in results))
+
+
+def new_accounts(count, points, expired):
+    """Commit count holders with points, and expired points that were due
+    yesterday, in one transaction."""
+    def create():
+        pool = Pool()
+        Holder = pool.get('hirakata.holder')
+        Ledger = pool.get('hirakata.point.ledger')
+        Policy = pool.get('hirakata.point.expiry.policy')
+        short, = Policy.create([{'name': '1m', 'kind': 'months',
+                    'months': 1}])
+        past = clock.local_now().date() - dt.timedelta(days=32)
+        holders = Holder.create([{'name': "期限 %s" % i,
+                    'name_kana': "キゲン タロウ",
+                    'birth_date': dt.date(1950, 1, 1)} for i in range(count)])
+        accounts = pool.get('hirakata.point.account').search([
+                ('holder', 'in', [h.id for h in holders])])
+        for account in accounts:
+            Ledger.grant(account, points, key=uuid.uuid4().hex,
+                channel='terminal')
+            Ledger.grant(account, expired, key=uuid.uuid4().hex,
+                channel='terminal', policy=short, date=past)
+        return [a.id for a in accounts]
+    return run(create)
+
+
+def schedule_expiry_now():
+    "Make the nightly expiry the only job due, as at 00:05 in Hirakata."
+    def schedule():
+        pool = Pool()
+        Cron = pool.get('ir.cron')
+        Data = pool.get('ir.model.data')
+        expiry = Cron(Data.get_id('hirakata_points', 'cron_expire_due'))
+        now = dt.datetime.now()
+        Cron.write(Cron.search([]), {
+                'next_call': now + dt.timedelta(days=1)})
+        Cron.write([expiry], {'next_call': now - dt.timedelta(minutes=1),
+                'active': True})
+    run(schedule)
+
+
+def due_lots(accounts):
+    "How many of accounts' lots are past their expiry with points left."
+    def count():
+        Lot = Pool().get('hirakata.point.lot')
+        return Lot.search([('account', 'in', accounts),
+                ('remaining', '>', 0),
+                ('expiry_date', '<', clock.today())], count=True)
+    return run(count)
 
 
 def new_programme(holders, budget):
