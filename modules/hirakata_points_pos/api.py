@@ -74,7 +74,10 @@ ERRORS = {
     'idempotency_conflict': (409, 'msg_api_idempotency_conflict'),
     'not_cancellable': (409, 'msg_api_not_cancellable'),
     'cancel_window_passed': (409, 'msg_api_cancel_window_passed'),
+    'not_found': (404, 'msg_api_not_found'),
+    'method_not_allowed': (405, 'msg_api_method_not_allowed'),
     'too_large': (413, 'msg_api_too_large'),
+    'unsupported_media_type': (415, 'msg_api_unsupported_media_type'),
     'rate_limited': (429, 'msg_api_rate_limited'),
     'busy': (503, 'msg_api_busy'),
     'internal': (500, 'msg_api_internal'),
@@ -258,12 +261,13 @@ def _booked(call):
         raise api_error
 
 
-def _points_for(terminal, card, amount):
-    "(points, campaigns) a purchase of amount yen earns card's holder."
+def _points_for(terminal, card, amount, date=None):
+    """(points, campaigns) a purchase of amount yen on date (today) earns
+    card's holder."""
     Store = Pool().get('hirakata.store')
-    today = clock.today()
+    date = date or clock.today()
     points, campaigns = compute_points(amount, terminal.yen_per_point,
-        Store.campaigns_on(terminal.store, today), card, today)
+        Store.campaigns_on(terminal.store, date), card, date)
     if points < 1:
         raise ApiError('no_points', yen=terminal.yen_per_point)
     return points, campaigns
@@ -294,6 +298,10 @@ def grant(terminal, card, amount, key):
             key=_ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal), request={'amount': amount}))
     result = _answer(entry.id)
+    booked = dt.datetime.strptime(result['date'], '%Y/%m/%d').date()
+    if booked != clock.today():
+        # A retry from another day: the campaigns of the day it booked.
+        _, campaigns = _points_for(terminal, card, amount, booked)
     result.update({
             'amount': amount,
             'rate': {'yen_per_point': terminal.yen_per_point},
@@ -423,14 +431,21 @@ def record_participation(terminal, card, hours, key):
     Holder = pool.get('hirakata.holder')
     require_kind(terminal, 'venue')
     session = Session(terminal.session)
-    if session.date != clock.today():
-        raise ApiError('session_not_today',
-            date=session.date.strftime('%Y/%m/%d'))
-    card = find_card(terminal, card, key)
-    with Transaction().set_context(hirakata_terminal=terminal.id):
-        participation = _booked(lambda: Participation.record(session,
-                Holder(card.holder), channel='venue',
-                key=_ledger_key(terminal, key), hours=hours))
+    # A tap sent again (even the next morning) answers what it recorded.
+    recorded = Participation.search([('session', '=', session.id),
+            ('entry.idempotency_key', '=',
+                Participation._key(_ledger_key(terminal, key)))], limit=1)
+    if recorded:
+        participation, = recorded
+    else:
+        if session.date != clock.today():
+            raise ApiError('session_not_today',
+                date=session.date.strftime('%Y/%m/%d'))
+        card = find_card(terminal, card, key)
+        with Transaction().set_context(hirakata_terminal=terminal.id):
+            participation = _booked(lambda: Participation.record(session,
+                    Holder(card.holder), channel='venue',
+                    key=_ledger_key(terminal, key), hours=hours))
     count = Participation.search([('session', '=', session.id)],
         count=True)
     return {'participation': _participation(participation), 'count': count}

@@ -15,6 +15,9 @@ import weakref
 from decimal import Decimal
 from functools import wraps
 
+from werkzeug.exceptions import (
+    ClientDisconnected, HTTPException, RequestEntityTooLarge)
+
 from trytond import backend
 from trytond.config import config
 from trytond.exceptions import UserError
@@ -36,10 +39,18 @@ KEY = re.compile(r'^[A-Za-z0-9._:\-]{8,100}$')
 # snapshot; a busy card's requests queue this way for up to this long.
 BUSY_SECONDS = config.getfloat('hirakata_pos', 'busy_seconds', default=10)
 
+MAX_DEPTH = 4
+CREDENTIAL = re.compile(r'^[A-Za-z0-9_\-]{16,100}$')
+DATE = re.compile(r'^\d{4}[-/]\d{2}[-/]\d{2}$')
+
+# Authenticated terminals are limited by their credential: many store
+# tablets on mobile data share one address behind the carrier's NAT.
 LOOKUPS = RateLimiter(config.getint(
         'hirakata_pos', 'lookups_per_minute', default=60), 60)
-LOOKUPS_BY_ADDRESS = RateLimiter(config.getint(
-        'hirakata_pos', 'lookups_per_minute_by_address', default=120), 60)
+# Requests without a valid credential, by address.
+UNAUTHENTICATED_BY_ADDRESS = RateLimiter(config.getint(
+        'hirakata_pos', 'unauthenticated_per_minute_by_address',
+        default=30), 60)
 WRITES = RateLimiter(config.getint(
         'hirakata_pos', 'writes_per_minute', default=120), 60)
 ACTIVATIONS_BY_ADDRESS = RateLimiter(config.getint(
@@ -77,10 +88,16 @@ def _in_transaction(pool, request, func):
         raise api.ApiError('busy')
 
 
-def endpoint(func=None, *, write=False, lookup=False):
-    "Decorate an API handler: errors as JSON, size and rate limits."
+def endpoint(func=None, *, write=False, anonymous=False):
+    """Decorate an API handler: errors as JSON, the body read within its
+    limits, rate limits.
+
+    Only a request that carries a credential (or an anonymous endpoint's)
+    has its body read; authenticated terminals are limited by their
+    credential, requests that fail to authenticate by their address.
+    """
     if func is None:
-        return lambda f: endpoint(f, write=write, lookup=lookup)
+        return lambda f: endpoint(f, write=write, anonymous=anonymous)
 
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
@@ -89,18 +106,22 @@ def endpoint(func=None, *, write=False, lookup=False):
         except KeyError:
             return Response(status=404)  # module not activated here
         try:
-            if (request.content_length or 0) > MAX_BODY:
-                raise _translated(pool, 'too_large')
-            # Counted by credential before it is checked, so guessing
-            # credentials is limited too.
-            credential = request.headers.get('Authorization', '')
-            limiter = WRITES if write else LOOKUPS
-            if not limiter.allow(credential):
-                raise _translated(pool, 'rate_limited')
-            if lookup and not LOOKUPS_BY_ADDRESS.allow(request.remote_addr):
-                raise _translated(pool, 'rate_limited')
+            credential = _credential(request)
+            if not anonymous:
+                if UNAUTHENTICATED_BY_ADDRESS.full(request.remote_addr):
+                    raise _translated(pool, 'rate_limited')
+                if not credential:
+                    UNAUTHENTICATED_BY_ADDRESS.allow(request.remote_addr)
+                    raise _translated(pool, 'unauthorized')
+                limiter = WRITES if write else LOOKUPS
+                if not limiter.allow(credential):
+                    raise _translated(pool, 'rate_limited')
+            if request.method == 'POST':
+                request.hirakata_body = _read_body(pool, request)
             return func(request, pool, *args, **kwargs)
         except api.ApiError as error:
+            if error.code == 'unauthorized':
+                UNAUTHENTICATED_BY_ADDRESS.allow(request.remote_addr)
             return _error(error)
         except UserError as error:
             return _json({'error': {
@@ -110,6 +131,34 @@ def endpoint(func=None, *, write=False, lookup=False):
             logger.exception("terminal API error")
             return _error(_translated(pool, 'internal'))
     return wrapper
+
+
+def _credential(request):
+    "The bearer credential of request, None when there is none."
+    scheme, _, credential = request.headers.get(
+        'Authorization', '').partition(' ')
+    credential = credential.strip()
+    if scheme.lower() != 'bearer' or not CREDENTIAL.match(credential):
+        return None
+    return credential
+
+
+def _read_body(pool, request):
+    """The body's bytes, at most MAX_BODY of them whether or not a
+    Content-Length says so (a chunked body says nothing), and only JSON."""
+    if request.mimetype != 'application/json':
+        raise _translated(pool, 'unsupported_media_type')
+    if (request.content_length or 0) > MAX_BODY:
+        raise _translated(pool, 'too_large')
+    try:
+        body = request.stream.read(MAX_BODY + 1)
+    except RequestEntityTooLarge:
+        raise _translated(pool, 'too_large')
+    except ClientDisconnected:
+        raise _translated(pool, 'malformed')
+    if len(body) > MAX_BODY:
+        raise _translated(pool, 'too_large')
+    return body
 
 
 def _translated(pool, code, **variables):
@@ -147,9 +196,7 @@ def as_terminal(pool, request, func, write=False, card=None):
     the terminal the request's credential names (R18), and the clerk its
     X-Clerk-Session names; a write at a store that requires clerks needs
     one."""
-    scheme, _, credential = request.headers.get(
-        'Authorization', '').partition(' ')
-    credential = credential.strip() if scheme.lower() == 'bearer' else None
+    credential = _credential(request)
     clerk_token = request.headers.get('X-Clerk-Session')
 
     def run():
@@ -177,13 +224,27 @@ def as_terminal(pool, request, func, write=False, card=None):
 
 
 def _body(pool, request):
+    "The JSON object the request's body holds, nested MAX_DEPTH at most."
     try:
-        data = json.loads(request.get_data(as_text=True) or 'null')
-    except ValueError:
+        data = json.loads(request.hirakata_body.decode('utf-8') or 'null')
+    except (ValueError, RecursionError):
         data = None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or _depth(data) > MAX_DEPTH:
         raise _translated(pool, 'malformed')
     return data
+
+
+def _depth(value):
+    "How deep objects and arrays nest in value (iteratively)."
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                items = value.values() if isinstance(value, dict) else value
+                stack.extend((item, depth + 1) for item in items)
+    return deepest
 
 
 def _card(data):
@@ -213,18 +274,24 @@ def _key(request):
 
 
 def _date(request):
+    "The date argument: YYYY-MM-DD or YYYY/MM/DD, from 2000 on."
     value = request.args.get('date')
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.replace('/', '-'))
+        if not DATE.match(value):
+            raise ValueError
+        date = dt.date.fromisoformat(value.replace('/', '-'))
     except ValueError:
         raise api.ApiError('malformed')
+    if date.year < 2000:
+        raise api.ApiError('malformed')
+    return date
 
 
 @app.route(PREFIX + '/terminal/activate', methods={'POST'})
 @with_pool
-@endpoint
+@endpoint(anonymous=True)
 def activate(request, pool):
     "A new device exchanges its one-time code for its credential."
     if not ACTIVATIONS_BY_ADDRESS.allow(request.remote_addr):
@@ -260,7 +327,7 @@ def whoami(request, pool):
 
 @app.route(PREFIX + '/cards/lookup', methods={'POST'})
 @with_pool
-@endpoint(lookup=True)
+@endpoint
 def lookup(request, pool):
     "Masked name, balance and what expires soon (R4, R15)."
     data = _body(pool, request)
@@ -282,7 +349,7 @@ def grant(request, pool):
 
 @app.route(PREFIX + '/grants/quote', methods={'POST'})
 @with_pool
-@endpoint(lookup=True)
+@endpoint
 def grant_quote(request, pool):
     "The points a purchase would earn, before the clerk confirms."
     data = _body(pool, request)
@@ -374,7 +441,10 @@ def clerk_sign_in(request, pool):
 def clerk_sign_out(request, pool):
     def run(terminal):
         Session = pool.get('hirakata.store.clerk.session')
-        Session.sign_out(terminal.id, request.headers.get('X-Clerk-Session'))
+        token = request.headers.get('X-Clerk-Session')
+        if not token:
+            raise api.ApiError('clerk_required')
+        Session.sign_out(terminal.id, token)
         return {'signed_out': True}
     return as_terminal(pool, request, run)
 
@@ -410,3 +480,29 @@ def _hours(data):
             or not 0 < value <= 24):
         raise api.ApiError('invalid_hours')
     return Decimal(str(value)).quantize(Decimal('0.01'))
+
+
+_ALL_METHODS = {'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'}
+
+
+@app.route(PREFIX + '/<path:rest>', methods=_ALL_METHODS)
+@app.route(PREFIX, methods=_ALL_METHODS)
+@with_pool
+@endpoint(anonymous=True)
+def unknown(request, pool, rest=''):
+    """Anything else under the API's prefix: a path it does not have (404),
+    or a method its path does not take (405), answered as JSON."""
+    adapter = app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ['GET', 'POST']:
+        try:
+            rule, _ = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint is not unknown:
+            allowed.append(method)
+    if not allowed:
+        raise _translated(pool, 'not_found')
+    response = _error(_translated(pool, 'method_not_allowed'))
+    response.headers['Allow'] = ', '.join(allowed)
+    return response

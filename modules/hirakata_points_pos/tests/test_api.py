@@ -1,5 +1,6 @@
 """The terminal API, endpoint by endpoint and role by role (R15, R18, R22)."""
 import datetime as dt
+import io
 import json
 import threading
 import unittest
@@ -7,6 +8,7 @@ import uuid
 
 from trytond import backend
 from trytond.modules.hirakata_points import clock
+from trytond.modules.hirakata_points.tests.test_city_clock import at
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
@@ -63,7 +65,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
 
     def setUp(self):
         super().setUp()
-        for limiter in [routes.LOOKUPS, routes.LOOKUPS_BY_ADDRESS,
+        for limiter in [routes.LOOKUPS, routes.UNAUTHENTICATED_BY_ADDRESS,
                 routes.WRITES, routes.ACTIVATIONS_BY_ADDRESS,
                 routes.CLERK_SIGN_INS]:
             limiter.reset()
@@ -277,6 +279,104 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         self.assertError(self.call('POST', '/cards/lookup',
                 raw=json.dumps({'card': self.card(), 'x': 'a' * 20000})),
             413, 'too_large')
+
+    def test_deeply_nested_body_answers_400_not_500(self):
+        nested = '{"card": %s}' % ('[' * 1000 + ']' * 1000)
+        self.assertLess(len(nested), routes.MAX_BODY)
+        self.assertError(self.call('POST', '/cards/lookup', raw=nested),
+            400, 'malformed')
+        self.assertError(self.call('POST', '/grants', raw=nested,
+                key=uuid.uuid4().hex), 400, 'malformed')
+
+    def test_body_is_not_read_without_a_credential(self):
+        nested = '{"card": %s}' % ('[' * 1000 + ']' * 1000)
+        self.assertError(self.call('POST', '/cards/lookup', raw=nested,
+                terminal=None), 401, 'unauthorized')
+
+    def test_chunked_body_over_the_limit_refused_and_not_booked(self):
+        before = self.balance(OTHER)
+        body = json.dumps({'card': self.card(OTHER), 'amount': 1000,
+                'note': 'x' * (routes.MAX_BODY + 10)}).encode()
+        response = self.client().open(
+            '/%s/hirakata/api/v1/grants' % DB_NAME, method='POST',
+            input_stream=io.BytesIO(body),
+            headers={'Authorization': 'Bearer %s' % self.credentials['main'],
+                'Idempotency-Key': uuid.uuid4().hex,
+                'Content-Type': 'application/json',
+                'Transfer-Encoding': 'chunked'},
+            environ_overrides={'wsgi.input_terminated': True})
+        self.assertError((response.status_code, json.loads(response.data)),
+            413, 'too_large')
+        self.assertEqual(self.balance(OTHER), before)
+
+    def test_only_json_is_taken(self):
+        before = self.balance(OTHER)
+        body = json.dumps({'card': self.card(OTHER), 'amount': 1000})
+        for content_type in ['text/plain', 'application/xml',
+                'application/x-www-form-urlencoded']:
+            response = self.client().open(
+                '/%s/hirakata/api/v1/grants' % DB_NAME, method='POST',
+                data=body, content_type=content_type,
+                headers={'Authorization': 'Bearer %s'
+                    % self.credentials['main'],
+                    'Idempotency-Key': uuid.uuid4().hex})
+            self.assertError((response.status_code,
+                    json.loads(response.data)), 415,
+                'unsupported_media_type')
+        self.assertEqual(self.balance(OTHER), before)
+
+    def test_every_answer_under_the_prefix_is_json(self):
+        answer = self.client().open(
+            '/%s/hirakata/api/v1/grants' % DB_NAME, method='GET')
+        self.assertError((answer.status_code, json.loads(answer.data)),
+            405, 'method_not_allowed')
+        self.assertEqual(answer.headers['Allow'], 'POST')
+        self.assertError(self.call('POST', '/transactions/abc/cancel',
+                {'reason': "誤り"}, key=uuid.uuid4().hex), 404, 'not_found')
+        self.assertError(self.call('GET', '/no/such/thing'), 404,
+            'not_found')
+        self.assertError(self.call('DELETE', '/terminal'), 405,
+            'method_not_allowed')
+
+    def test_terminals_sharing_an_address_are_limited_each_by_itself(self):
+        # Store tablets on mobile data behind one carrier address.
+        for _ in range(45):
+            for terminal in ['main', 'other', 'no_redeem']:
+                self.assertEqual(self.call('POST', '/cards/lookup',
+                        {'card': self.card(OTHER)}, terminal=terminal)[0],
+                    200)
+
+    def test_failed_authentications_limited_by_address(self):
+        for i in range(routes.UNAUTHENTICATED_BY_ADDRESS.limit):
+            self.assertError(self.call('GET', '/terminal',
+                    terminal='x' * 43), 401, 'unauthorized')
+        self.assertError(self.call('GET', '/terminal', terminal='x' * 43),
+            429, 'rate_limited')
+
+    def test_clerk_sign_out_without_a_session_refused(self):
+        self.assertError(self.call('POST', '/clerk/sign-out', {},
+                terminal='pin'), 401, 'clerk_required')
+
+    def test_totals_refuse_dates_before_2000(self):
+        for date in ['0999/01/01', '999-01-01', '2026-1-1', '1999/12/31']:
+            self.assertError(self.call('GET', '/totals?date=' + date),
+                400, 'malformed')
+        self.assertEqual(self.call('GET', '/totals?date=2026/04/01')[1][
+                'date'], '2026/04/01')
+
+    def test_grant_retried_the_next_morning_answers_the_first(self):
+        # The campaign (×2 for 65 and over) runs today only: the retry
+        # the next morning would compute other points.
+        key, today = uuid.uuid4().hex, clock.local_now().date()
+        with clock.frozen(at(today.year, today.month, today.day, 23, 59)):
+            first = self.grant(1000, key=key)
+        tomorrow = today + dt.timedelta(days=1)
+        with clock.frozen(at(tomorrow.year, tomorrow.month, tomorrow.day,
+                    8, 0)):
+            again = self.grant(1000, key=key)
+        self.assertEqual(first[0], 200)
+        self.assertEqual(again, first)
+        self.assertEqual(first[1]['points'], 20)
 
     def test_lookups_rate_limited(self):
         limit = routes.LOOKUPS.limit

@@ -40,7 +40,7 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
 
     def setUp(self):
         super().setUp()
-        for limiter in [routes.LOOKUPS, routes.LOOKUPS_BY_ADDRESS,
+        for limiter in [routes.LOOKUPS, routes.UNAUTHENTICATED_BY_ADDRESS,
                 routes.WRITES]:
             limiter.reset()
 

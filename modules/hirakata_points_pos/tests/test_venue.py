@@ -7,6 +7,7 @@ import uuid
 from trytond import backend
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests import test_programme as programmes
+from trytond.modules.hirakata_points.tests.test_city_clock import at
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
@@ -54,7 +55,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         super().setUp()
         routes.WRITES.reset()
         routes.LOOKUPS.reset()
-        routes.LOOKUPS_BY_ADDRESS.reset()
+        routes.UNAUTHENTICATED_BY_ADDRESS.reset()
 
     def tap(self, idm, terminal='venue', key=None, **body):
         return self.call('POST', '/venue/participations',
@@ -105,6 +106,23 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
             self.assertEqual(participation.entry.terminal.id,
                 self.terminal_ids['venue'])
             self.assertIsNone(participation.entry.store)
+
+    def test_tap_sent_again_the_next_morning_answers_the_first(self):
+        # A tablet that lost its connection sends its pending tap later.
+        idm = '0A0B0C0D0E0F0109'
+        self.new_holder(idm)
+        key = uuid.uuid4().hex
+        with clock.frozen(at(TODAY.year, TODAY.month, TODAY.day, 20, 0)):
+            first = self.tap(idm, key=key)
+        tomorrow = TODAY + dt.timedelta(days=1)
+        with clock.frozen(at(tomorrow.year, tomorrow.month, tomorrow.day,
+                    8, 0)):
+            again = self.tap(idm, key=key)
+            self.assertError(self.tap(idm), 409, 'session_not_today')
+        self.assertEqual(first[0], 200, first)
+        self.assertEqual(again[1]['participation'],
+            first[1]['participation'])
+        self.assertEqual(self.balance(idm), 100)
 
     def test_retry_and_second_tap_pay_once(self):
         idm = '0A0B0C0D0E0F0102'
