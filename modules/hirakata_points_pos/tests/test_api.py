@@ -378,6 +378,26 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         self.assertEqual(again, first)
         self.assertEqual(first[1]['points'], 20)
 
+    def test_day_totals_turn_at_midnight_in_hirakata(self):
+        day = clock.local_now().date() + dt.timedelta(days=3)
+        with clock.frozen(at(day.year, day.month, day.day, 0, 30)):
+            _, before = self.call('GET', '/totals')
+            status, grant = self.grant(500, idm=OTHER)
+            _, after = self.call('GET', '/totals')
+        self.assertEqual(status, 200)
+        self.assertEqual(grant['date'], day.strftime('%Y/%m/%d'))
+        self.assertEqual(after['date'], day.strftime('%Y/%m/%d'))
+        self.assertEqual(after['grants']['count'],
+            before['grants']['count'] + 1)
+
+    def test_times_shown_to_clerks_are_hirakata_times(self):
+        # created_at is the database's timestamp (UTC) in Japan's time.
+        status, grant = self.grant(500, idm=OTHER)
+        shown = dt.datetime.strptime(grant['created_at'],
+            '%Y/%m/%d %H:%M:%S')
+        now = clock.local_now().replace(tzinfo=None)
+        self.assertLess(abs(now - shown), dt.timedelta(minutes=5))
+
     def test_lookups_rate_limited(self):
         limit = routes.LOOKUPS.limit
         for _ in range(limit):
