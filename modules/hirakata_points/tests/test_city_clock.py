@@ -6,9 +6,15 @@ reads business dates as Hirakata does: 2027-03-31 15:30 UTC is 00:30 on
 server's own UTC date is still 31 March.
 """
 import datetime as dt
+import glob
+import os
+import random
+import re
+import unittest
 
 from trytond.modules.hirakata_points import clock
-from trytond.modules.hirakata_points.exceptions import InvalidPoints
+from trytond.modules.hirakata_points.exceptions import (
+    InsufficientPoints, InvalidPoints, NotReversible)
 from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, ledger_sum, lots_sum, policy)
 from trytond.pool import Pool
@@ -265,3 +271,81 @@ class ReversalAfterExpiryTestCase(_DBTestCase):
         self.assertEqual(again, first)
         self.assertEqual(self.pool_balance('expired_pool'), pool_before - 70)
         self.assert_books(account)
+
+
+class ServerClockNotUsedTestCase(unittest.TestCase):
+    "No module code takes a business date or time from the server's clock"
+
+    PATTERN = re.compile(r'date\.today\(|datetime\.now\(|datetime\.utcnow\('
+        r'|CURRENT_DATE|time\.localtime\(')
+
+    def test_modules_take_dates_from_the_city_clock(self):
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+                    os.path.abspath(__file__))))
+        offenders = []
+        for path in glob.glob(os.path.join(root, 'hirakata_points*', '**',
+                    '*.py'), recursive=True):
+            if os.sep + 'tests' + os.sep in path or path.endswith(
+                    os.sep + 'clock.py'):
+                continue
+            with open(path, encoding='utf-8') as f:
+                for number, line in enumerate(f, 1):
+                    if self.PATTERN.search(line.split('#')[0]):
+                        offenders.append('%s:%s' % (path, number))
+        self.assertEqual(offenders, [],
+            "use clock.today() / clock.utc_now(), not the server's clock")
+
+
+class RandomHistoryTestCase(_DBTestCase):
+    """Two years of random grants, redemptions, donations, reversals and
+    nightly expiries: no point is made or lost"""
+    module = 'hirakata_points'
+
+    @with_transaction()
+    def test_points_are_conserved_through_random_history(self):
+        Ledger, Account = accounts()
+        rng = random.Random(20270401)
+        holders = [create_holder(name="乱数 %s" % i).account
+            for i in range(6)]
+        policies = [policy(months=1), policy(months=3),
+            fiscal_year_policy()]
+        booked, debits, injected = [], [], 0
+        day = dt.date(2026, 12, 20)
+        for step in range(400):
+            day += dt.timedelta(days=rng.choice([0, 0, 1, 3]))
+            with clock.frozen(at(day.year, day.month, day.day,
+                        rng.choice([0, 8, 23]), 30)):
+                account = Account(rng.choice(holders).id)
+                action = rng.random()
+                key = 'k%s' % step
+                try:
+                    if action < 0.35:
+                        points = rng.randint(1, 200)
+                        booked.append(Ledger.grant(account, points, key=key,
+                                channel='terminal',
+                                policy=rng.choice(policies)))
+                        injected += points
+                    elif action < 0.65:
+                        kind = rng.choice(['redeem', 'donation', 'exchange'])
+                        entry = Ledger.redeem(account, rng.randint(1, 150),
+                            key=key, channel='terminal', kind=kind)
+                        debits.append(entry)
+                        if kind != 'donation':
+                            injected += entry.points
+                    elif action < 0.85 and (booked or debits):
+                        entry = rng.choice(booked + debits)
+                        Ledger.reverse(entry, key=key, channel='backoffice',
+                            reason="訂正")
+                        if entry.kind != 'donation':
+                            injected -= entry.points
+                    else:
+                        Ledger.expire_due()
+                except (InsufficientPoints, NotReversible):
+                    pass
+            # Every point granted and not spent outside the scheme is on
+            # a holder or in a pool.
+            total = sum(a.balance for a in Account.search([]))
+            self.assertEqual(total, injected, "step %s" % step)
+        self.assertEqual(Account.find_unbalanced(), [])
+        for account in Account.browse(holders):
+            self.assertEqual(account.balance, lots_sum(account))

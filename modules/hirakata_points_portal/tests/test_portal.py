@@ -10,8 +10,9 @@ from unittest.mock import patch
 from werkzeug.exceptions import Forbidden
 
 from trytond import backend
-from trytond.modules.hirakata_points import phone_code
+from trytond.modules.hirakata_points import clock, phone_code
 from trytond.modules.hirakata_points.exceptions import PhoneCodeInvalid
+from trytond.modules.hirakata_points.tests.test_city_clock import at
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_portal import routes, session
 from trytond.pool import Pool
@@ -110,6 +111,14 @@ class PortalTestCase(RouteTestCase):
             r'1,234ポイント')
         self.assertIn("付与", page)
         self.assertNotIn("淀川", page)
+
+    def test_page_is_dated_by_hirakata_after_midnight(self):
+        day = clock.local_now().date() + dt.timedelta(days=1)
+        with clock.frozen(at(day.year, day.month, day.day, 0, 30)):
+            self.sign_in()
+            status, page = self.get()
+        self.assertEqual(status, 200)
+        self.assertIn('%s 現在' % day.strftime('%Y/%m/%d'), page)
 
     def test_holder_number_typed_in_full_width(self):
         wide = self.number.translate(str.maketrans(

@@ -2,6 +2,7 @@
 import datetime as dt
 import io
 import json
+import re
 import threading
 import unittest
 import uuid
@@ -397,6 +398,42 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
             '%Y/%m/%d %H:%M:%S')
         now = clock.local_now().replace(tzinfo=None)
         self.assertLess(abs(now - shown), dt.timedelta(minutes=5))
+
+    def test_no_route_answers_a_client_mistake_with_500_or_html(self):
+        "Every route, every method, bodies a hostile client sends."
+        nested = '{"card": %s}' % ('[' * 3000 + ']' * 3000)
+        bodies = [(nested, 'application/json'),
+            ('{"card": 1', 'application/json'),
+            ('\xff\xfe', 'application/json'), ('card=1', 'text/plain'),
+            ('<a/>', 'application/xml'), ('[]', 'application/json'),
+            ('"x"', 'application/json'), ('', 'application/json')]
+        paths = {re.sub(r'<int:\w+>', '12345',
+                re.sub(r'<path:\w+>', 'x/y',
+                    r.rule.split('/hirakata/api/v1')[1]))
+            for r in routes.app.url_map.iter_rules()
+            if '/hirakata/api/v1' in r.rule}
+        for path in sorted(paths) + ['/transactions/abc/cancel']:
+            for method in ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']:
+                for body, content_type in bodies:
+                    for terminal in ['main', None]:
+                        headers = {'Idempotency-Key': uuid.uuid4().hex}
+                        if terminal:
+                            headers['Authorization'] = 'Bearer %s' % (
+                                self.credentials[terminal])
+                        routes.UNAUTHENTICATED_BY_ADDRESS.reset()
+                        routes.WRITES.reset()
+                        routes.LOOKUPS.reset()
+                        response = self.client().open(
+                            '/%s/hirakata/api/v1%s' % (DB_NAME, path),
+                            method=method, data=body.encode('latin-1'),
+                            content_type=content_type, headers=headers)
+                        where = (method, path, body[:10], content_type)
+                        self.assertLess(response.status_code, 500, where)
+                        self.assertEqual(response.mimetype,
+                            'application/json', where)
+                        if response.status_code >= 400:
+                            self.assertIn('code',
+                                json.loads(response.data)['error'], where)
 
     def test_lookups_rate_limited(self):
         limit = routes.LOOKUPS.limit
