@@ -275,6 +275,7 @@ def expiry():
 
 def drop_guard():
     "Drop the ledger's database triggers (ledger_guard.py) from the DB."
+    _init()  # the backend is chosen on first import: PostgreSQL's
     from trytond.modules.hirakata_points import ledger_guard
     for name, table, _ in ledger_guard._TRIGGERS:
         psql('DROP TRIGGER IF EXISTS %s ON %s' % (name, table))

@@ -9,6 +9,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import identifier as ident
 from . import clock, statement
+from .buttons import ButtonsForTheirGroups
 from .exceptions import CardBlocked, CardIdentifierError, UnknownCard
 from .statement import Arg
 from .tokens import utc_now
@@ -34,7 +35,7 @@ FoundCard = namedtuple('FoundCard',
 _KEY_STATES = {'readonly': Eval('id', -1) >= 0}
 
 
-class Card(Workflow, ModelSQL, ModelView):
+class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     "Card"
     __name__ = 'hirakata.card'
     _rec_name = 'identifier'

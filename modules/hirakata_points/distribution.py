@@ -30,6 +30,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import identifier as ident
 from . import clock, statement
+from .buttons import ButtonsForTheirGroups
 from .holder import access_log
 from .tabular import read_rows
 
@@ -47,7 +48,7 @@ CARD_KINDS = [
     ]
 
 
-class Distribution(Workflow, ModelSQL, ModelView):
+class Distribution(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     "Card Distribution"
     __name__ = 'hirakata.card.distribution'
     _states = {'readonly': Eval('state') != 'draft'}
@@ -277,7 +278,7 @@ class DistributionDistrict(ModelSQL):
         required=True, ondelete='CASCADE')
 
 
-class DistributionLine(ModelSQL, ModelView):
+class DistributionLine(ButtonsForTheirGroups, ModelSQL, ModelView):
     "Card Distribution Recipient"
     __name__ = 'hirakata.card.distribution.line'
     distribution = fields.Many2One('hirakata.card.distribution',

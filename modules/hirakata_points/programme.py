@@ -20,6 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import expiry, statement
+from .buttons import ButtonsForTheirGroups
 from .exceptions import (
     NotEligible, OverBudget, OverCap, ParticipationDuplicate, ProgrammeError,
     ProgrammeNotOpen)
@@ -69,7 +70,7 @@ class ProgrammeType(DeactivableMixin, ModelSQL, ModelView):
         "empty: the policy of the channel.")
 
 
-class Programme(Workflow, ModelSQL, ModelView):
+class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     "Programme"
     __name__ = 'hirakata.programme'
     _rec_name = 'name'

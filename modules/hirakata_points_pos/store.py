@@ -8,6 +8,7 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import ValidationError
 from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import utc_now
@@ -31,7 +32,7 @@ class Category(DeactivableMixin, ModelSQL, ModelView):
         cls._order = [('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')]
 
 
-class Store(Workflow, ModelSQL, ModelView):
+class Store(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     "Store"
     __name__ = 'hirakata.store'
     _rec_name = 'name'

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -23,7 +24,7 @@ ACTIVATION_VALIDITY = dt.timedelta(days=1)
 USE_PRECISION = dt.timedelta(minutes=1)
 
 
-class Terminal(Workflow, ModelSQL, ModelView):
+class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     "Terminal"
     __name__ = 'hirakata.terminal'
 
@@ -117,11 +118,13 @@ class Terminal(Workflow, ModelSQL, ModelView):
                         terminal=terminal.rec_name))
 
     @classmethod
-    def create(cls, vlist):
-        vlist = [v.copy() for v in vlist]
-        for values in vlist:
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            # After the access check: nobody may write the code, the
+            # terminal gets one.
             values.update(cls._new_code())
-        return super().create(vlist)
+        return values
 
     @classmethod
     def _new_code(cls):
