@@ -9,11 +9,9 @@ one it may press.
 import json
 import os
 import re
-import unittest
 
 from lxml import etree
 
-from trytond.model import ModelSQL
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -152,6 +150,20 @@ class BackOfficeViewsTestCase(_DBTestCase):
                             problems.append('%s: %s %s' % (group,
                                     view.model, name))
         self.assertEqual(problems, [])
+
+    @with_transaction()
+    def test_shipped_policies_and_channels_read_in_japanese(self):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Lang.load_translations(Lang.search([('code', '=', 'ja')]))
+        with Transaction().set_context(language='ja'):
+            Policy = pool.get('hirakata.point.expiry.policy')
+            Participation = pool.get('hirakata.programme.participation')
+            self.assertEqual(sorted(p.name for p in Policy.search([])),
+                ["付与から12か月", "翌年度末"])
+            channels = dict(Participation.fields_get(['channel'])[
+                    'channel']['selection'])
+            self.assertEqual(channels['venue'], "会場端末")
 
     @staticmethod
     def always_invisible(Model, invisible, groups):

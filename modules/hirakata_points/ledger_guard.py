@@ -6,7 +6,8 @@ database refuse what the service never does:
 - entries and lot moves are never updated or deleted, no ledger table is
   truncated, and a lot is never deleted;
 - a lot's account, grant entry, points, dates never change, and its
-  expiry entry is set once;
+  expiry entry is set once, emptying it, with its account's balance moved
+  in the same transaction;
 - each new entry's balance_after is the account's previous balance_after
   plus its points (entries chain, so the last one holds the ledger's sum);
 - at commit, an account's balance is its last entry's balance_after, and a
@@ -49,17 +50,16 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE OR REPLACE FUNCTION hirakata_lot_fixed() RETURNS trigger
+CREATE OR REPLACE FUNCTION hirakata_lot_expired() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF (NEW.account, NEW.entry, NEW.points, NEW.grant_date,
-                NEW.expiry_date)
-            IS DISTINCT FROM (OLD.account, OLD.entry, OLD.points,
-                OLD.grant_date, OLD.expiry_date)
-            OR (OLD.expiry_entry IS NOT NULL
-                AND NEW.expiry_entry IS DISTINCT FROM OLD.expiry_entry) THEN
-        RAISE EXCEPTION 'hirakata ledger: lot % may only change its '
-            'remaining points', OLD.id USING ERRCODE = 'restrict_violation';
+    -- Expiry empties the lot and moves its account's balance in the same
+    -- transaction; that account's own check then sums its lots.
+    IF NEW.remaining <> 0 OR NOT EXISTS (SELECT 1 FROM {account} a
+            WHERE a.id = NEW.account
+            AND a.xmin = pg_current_xact_id()::xid) THEN
+        RAISE EXCEPTION 'hirakata ledger: lot % expired without its '
+            'account''s entry', OLD.id USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN NEW;
 END $$;
@@ -113,12 +113,24 @@ _TRIGGERS = [
     ('hirakata_lot_kept', LOT,
         'BEFORE DELETE ON {table} FOR EACH ROW '
         'EXECUTE FUNCTION hirakata_ledger_refuse()'),
+    # WHEN clauses are evaluated without calling a function: the nightly
+    # expiry updates millions of lots.
     ('hirakata_lot_fixed', LOT,
-        'BEFORE UPDATE ON {table} FOR EACH ROW '
-        'EXECUTE FUNCTION hirakata_lot_fixed()'),
+        'BEFORE UPDATE ON {table} FOR EACH ROW WHEN ('
+        '(NEW.account, NEW.entry, NEW.points, NEW.grant_date, '
+        'NEW.expiry_date) IS DISTINCT FROM (OLD.account, OLD.entry, '
+        'OLD.points, OLD.grant_date, OLD.expiry_date) '
+        'OR (OLD.expiry_entry IS NOT NULL '
+        'AND NEW.expiry_entry IS DISTINCT FROM OLD.expiry_entry)) '
+        'EXECUTE FUNCTION hirakata_ledger_refuse()'),
+    ('hirakata_lot_expired', LOT,
+        'BEFORE UPDATE ON {table} FOR EACH ROW WHEN ('
+        'OLD.expiry_entry IS NULL AND NEW.expiry_entry IS NOT NULL) '
+        'EXECUTE FUNCTION hirakata_lot_expired()'),
     ('hirakata_lot_balanced', LOT,
         'AFTER INSERT OR UPDATE OF remaining ON {table} '
         'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+        'WHEN (NEW.expiry_entry IS NULL) '
         'EXECUTE FUNCTION hirakata_account_balanced()'),
     ('hirakata_account_balanced', ACCOUNT,
         'AFTER INSERT OR UPDATE OF balance ON {table} '

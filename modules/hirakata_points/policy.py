@@ -15,7 +15,7 @@ class ExpiryPolicy(DeactivableMixin, ModelSQL, ModelView):
     "Expiry Policy"
     __name__ = 'hirakata.point.expiry.policy'
 
-    name = fields.Char("Name", required=True)
+    name = fields.Char("Name", required=True, translate=True)
     kind = fields.Selection([
             (expiry.FIXED, "Fixed Date"),
             (expiry.FISCAL_YEAR_END, "End of Fiscal Year"),

@@ -20,6 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import expiry, statement
+from .account import CHANNELS
 from .buttons import ButtonsForTheirGroups
 from .exceptions import (
     NotEligible, OverBudget, OverCap, ParticipationDuplicate, ProgrammeError,
@@ -352,7 +353,7 @@ class Participation(ModelSQL, ModelView):
     date = fields.Date("Date", required=True, readonly=True)
     hours = fields.Numeric("Hours", digits=(6, 2), readonly=True)
     points = fields.Integer("Points", required=True, readonly=True)
-    channel = fields.Char("Channel", readonly=True)
+    channel = fields.Selection(CHANNELS, "Channel", readonly=True)
     entry = fields.Many2One('hirakata.point.entry', "Ledger Entry",
         readonly=True, ondelete='RESTRICT')
 

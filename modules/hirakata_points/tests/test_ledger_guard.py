@@ -70,6 +70,15 @@ class LedgerGuardTestCase(unittest.TestCase):
         self.refused('UPDATE hirakata_point_lot SET remaining = 0 '
             'WHERE account = %(a)s')
 
+    def test_lot_cannot_be_expired_without_its_entry(self):
+        expiry = ('UPDATE hirakata_point_lot SET remaining = 0, '
+            'expiry_entry = (SELECT max(id) FROM hirakata_point_entry '
+            'WHERE account = %(a)s) WHERE account = %(a)s')
+        self.refused(expiry)
+        # With the account touched too, its own check sums the lots.
+        self.refused('UPDATE hirakata_point_account SET balance = balance '
+            'WHERE id = %(a)s', expiry)
+
     def test_entry_must_follow_the_balance_before_it(self):
         self.refused("INSERT INTO hirakata_point_entry (account, kind, "
             "points, balance_after, date, channel, idempotency_key) "
