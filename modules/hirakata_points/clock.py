@@ -22,8 +22,8 @@ _frozen_at = None
 
 
 def city_timezone():
-    "The city's time zone: [hirakata] timezone, Asia/Tokyo by default."
-    return get_tzinfo(config.get('hirakata', 'timezone',
+    "The city's time zone: [hirakata_points] timezone, Asia/Tokyo by default."
+    return get_tzinfo(config.get('hirakata_points', 'timezone',
             default='Asia/Tokyo'))
 
 

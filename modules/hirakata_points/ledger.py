@@ -84,11 +84,8 @@ class Ledger(Model):
         pool = Pool()
         Configuration = pool.get('hirakata.point.configuration')
         _check_points(points)
-        # Only what the caller asked is digested: a retry the next morning
-        # must find its entry although "today" has changed.
-        digested = _request('grant', account,
-            points if request is None else None, channel, origin, reason,
-            policy=policy.id if policy else None, date=date, request=request)
+        digested = _grant_request(account, points, channel, origin, reason,
+            policy, date, request)
 
         def expiry_date(date):
             if policy is None:
@@ -157,6 +154,29 @@ class Ledger(Model):
         return cls._book(entry.account, 'reversal', -entry.points, key,
             request, channel=channel, origin=origin, reason=reason,
             reversal_of=entry)
+
+    @classmethod
+    def replayed(cls, key, kind, points=None, *, channel, origin=None,
+            request=None):
+        """The entry booked under key, if the same caller asked the same;
+        None if nothing was booked under key; IdempotencyConflict if
+        something else was.
+
+        For a channel that must answer a retry before it can work the
+        request out again: the card blocked since, the day's campaign
+        over."""
+        Entry = Pool().get('hirakata.point.entry')
+        entries = Entry.search([('idempotency_key', '=', key)], limit=1)
+        if not entries:
+            return None
+        account = entries[0].account
+        if kind == 'grant':
+            asked = _grant_request(account, points, channel, origin, None,
+                None, None, request)
+        else:
+            asked = _request(kind, account, points, channel, origin, None,
+                request=request)
+        return _replay(key, _digest(asked))
 
     @classmethod
     def _entry_columns(cls, origin):
@@ -300,6 +320,16 @@ def _request(kind, account, points, channel, origin, reason, **extra):
         channel=channel, origin=str(origin) if origin else None,
         reason=reason or None,
         **{k: str(v) if v is not None else None for k, v in extra.items()})
+
+
+def _grant_request(account, points, channel, origin, reason, policy, date,
+        request):
+    """What a grant's caller asked. Only that is digested: a retry the next
+    morning must find its entry although "today" (and the day's campaigns)
+    changed."""
+    return _request('grant', account, points if request is None else None,
+        channel, origin, reason, policy=policy.id if policy else None,
+        date=date, request=request)
 
 
 def _digest(request):

@@ -163,7 +163,7 @@ def _birth_date(form):
         parts = [int(unicodedata.normalize('NFKC', form.get(n, '')).strip())
             for n in ['year', 'month', 'day']]
         return dt.date(*parts)
-    except ValueError:
+    except (ValueError, OverflowError):  # e.g. a year of 20 digits
         return None
 
 

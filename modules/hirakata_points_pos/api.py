@@ -292,15 +292,23 @@ def grant(terminal, card, amount, key):
     Ledger = pool.get('hirakata.point.ledger')
     Account = pool.get('hirakata.point.account')
     _check_store(terminal, 'grant')
-    card = find_card(terminal, card, key)
-    points, campaigns = _points_for(terminal, card, amount)
-    entry = _booked(lambda: Ledger.grant(Account(card.account), points,
-            key=_ledger_key(terminal, key), channel='terminal',
-            origin=_origin(terminal), request={'amount': amount}))
+    request = {'amount': amount}
+    try:
+        card = find_card(terminal, card, key)
+        points, campaigns = _points_for(terminal, card, amount)
+    except ApiError as refusal:
+        # A retry of a grant booked before the card was blocked or the
+        # day's campaign ended still gets its answer.
+        entry = _replayed(refusal, terminal, key, 'grant', request=request)
+        card, campaigns = entry.account.holder, None
+    else:
+        entry = _booked(lambda: Ledger.grant(Account(card.account), points,
+                key=_ledger_key(terminal, key), channel='terminal',
+                origin=_origin(terminal), request=request))
     result = _answer(entry.id)
     booked = dt.datetime.strptime(result['date'], '%Y/%m/%d').date()
-    if booked != clock.today():
-        # A retry from another day: the campaigns of the day it booked.
+    if campaigns is None or booked != clock.today():
+        # A retry: the campaigns of the day it booked.
         _, campaigns = _points_for(terminal, card, amount, booked)
     result.update({
             'amount': amount,
@@ -316,11 +324,28 @@ def redeem(terminal, card, points, key):
     Ledger = pool.get('hirakata.point.ledger')
     Account = pool.get('hirakata.point.account')
     _check_store(terminal, 'redeem')
-    card = find_card(terminal, card, key)
+    try:
+        card = find_card(terminal, card, key)
+    except ApiError as refusal:
+        # A retry of a redemption booked before the card was blocked.
+        return _answer(_replayed(refusal, terminal, key, 'redeem',
+                points).id)
     entry = _booked(lambda: Ledger.redeem(Account(card.account), points,
             key=_ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal)))
     return _answer(entry.id)
+
+
+def _replayed(refusal, terminal, key, kind, points=None, request=None):
+    """The entry a retry's key booked for the same request; refusal when
+    the key booked nothing; idempotency_conflict for another request."""
+    Ledger = Pool().get('hirakata.point.ledger')
+    entry = _booked(lambda: Ledger.replayed(_ledger_key(terminal, key),
+            kind, points, channel='terminal', origin=_origin(terminal),
+            request=request))
+    if entry is None:
+        raise refusal
+    return entry
 
 
 def cancel(terminal, transaction_id, reason, key):
@@ -437,6 +462,7 @@ def record_participation(terminal, card, hours, key):
                 Participation._key(_ledger_key(terminal, key)))], limit=1)
     if recorded:
         participation, = recorded
+        _check_same_tap(terminal, participation, card, hours, key)
     else:
         if session.date != clock.today():
             raise ApiError('session_not_today',
@@ -449,3 +475,15 @@ def record_participation(terminal, card, hours, key):
     count = Participation.search([('session', '=', session.id)],
         count=True)
     return {'participation': _participation(participation), 'count': count}
+
+
+def _check_same_tap(terminal, participation, card, hours, key):
+    "Refuse a tap's key sent again for another card or other hours."
+    if (hours or None) != (participation.hours or None):
+        raise ApiError('idempotency_conflict')
+    try:
+        found = find_card(terminal, card, key)
+    except ApiError:
+        return  # e.g. the card was blocked since: the tap stands
+    if found.holder != participation.holder.id:
+        raise ApiError('idempotency_conflict')

@@ -40,6 +40,7 @@ KEY = re.compile(r'^[A-Za-z0-9._:\-]{8,100}$')
 BUSY_SECONDS = config.getfloat('hirakata_pos', 'busy_seconds', default=10)
 
 MAX_DEPTH = 4
+MAX_ID = 2 ** 31 - 1  # database ids are 32-bit integers
 CREDENTIAL = re.compile(r'^[A-Za-z0-9_\-]{16,100}$')
 DATE = re.compile(r'^\d{4}[-/]\d{2}[-/]\d{2}$')
 
@@ -108,10 +109,7 @@ def endpoint(func=None, *, write=False, anonymous=False):
         try:
             credential = _credential(request)
             if not anonymous:
-                if UNAUTHENTICATED_BY_ADDRESS.full(request.remote_addr):
-                    raise _translated(pool, 'rate_limited')
                 if not credential:
-                    UNAUTHENTICATED_BY_ADDRESS.allow(request.remote_addr)
                     raise _translated(pool, 'unauthorized')
                 limiter = WRITES if write else LOOKUPS
                 if not limiter.allow(credential):
@@ -120,8 +118,11 @@ def endpoint(func=None, *, write=False, anonymous=False):
                 request.hirakata_body = _read_body(pool, request)
             return func(request, pool, *args, **kwargs)
         except api.ApiError as error:
-            if error.code == 'unauthorized':
-                UNAUTHENTICATED_BY_ADDRESS.allow(request.remote_addr)
+            # Failed authentications are counted by address; a valid
+            # terminal behind the same address is never refused for them.
+            if (error.code == 'unauthorized' and not
+                    UNAUTHENTICATED_BY_ADDRESS.allow(request.remote_addr)):
+                error = _translated(pool, 'rate_limited')
             return _error(error)
         except UserError as error:
             return _json({'error': {
@@ -375,6 +376,8 @@ def redeem(request, pool):
 @endpoint(write=True)
 def cancel(request, pool, transaction_id):
     data = _body(pool, request)
+    if transaction_id > MAX_ID:
+        raise _translated(pool, 'unknown_transaction')
 
     def run(terminal):
         reason = data.get('reason')

@@ -176,6 +176,10 @@ class PortalTestCase(RouteTestCase):
         self.assertIn("数字で入力してください", page)
         self.assertIn('aria-invalid="true"', page)
         self.assertNotIn("Traceback", page)
+        response = self.browser.post(self.url('sign-in'),
+            data={'number': self.card, 'year': '9' * 20, 'month': '1',
+                'day': '1'})
+        self.assertEqual(response.status_code, 400)
 
     def test_cross_site_post_refused(self):
         # trytond's own check of the Origin header, before any handler.

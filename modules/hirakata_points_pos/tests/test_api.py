@@ -353,6 +353,15 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
                     terminal='x' * 43), 401, 'unauthorized')
         self.assertError(self.call('GET', '/terminal', terminal='x' * 43),
             429, 'rate_limited')
+        # A valid terminal behind the same address is not refused.
+        self.assertEqual(self.call('POST', '/cards/lookup',
+                {'card': self.card(OTHER)})[0], 200)
+
+    def test_huge_transaction_id_is_unknown(self):
+        self.assertError(self.call('POST',
+                '/transactions/99999999999999999999/cancel',
+                {'reason': "誤り"}, key=uuid.uuid4().hex),
+            404, 'unknown_transaction')
 
     def test_clerk_sign_out_without_a_session_refused(self):
         self.assertError(self.call('POST', '/clerk/sign-out', {},
@@ -434,6 +443,26 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
                         if response.status_code >= 400:
                             self.assertIn('code',
                                 json.loads(response.data)['error'], where)
+
+    def test_write_retried_after_the_card_was_blocked_answers_the_first(
+            self):
+        idm = '01020304050607CC'
+        with Transaction().start(DB_NAME, 1) as transaction:
+            make_holder("高橋 次郎", "タカハシ ジロウ", idm, points=100)
+            transaction.commit()
+        grant_key, redeem_key = uuid.uuid4().hex, uuid.uuid4().hex
+        grant = self.grant(1000, idm=idm, key=grant_key)
+        redemption = self.redeem(30, idm=idm, key=redeem_key)
+        with Transaction().start(DB_NAME, 1) as transaction:
+            Card = Pool().get('hirakata.card')
+            Card.block(Card.search([('identifier', '=', idm)]))
+            transaction.commit()
+        self.assertEqual(self.grant(1000, idm=idm, key=grant_key), grant)
+        self.assertEqual(self.redeem(30, idm=idm, key=redeem_key),
+            redemption)
+        self.assertError(self.grant(2000, idm=idm, key=grant_key),
+            409, 'idempotency_conflict')
+        self.assertError(self.grant(1000, idm=idm), 409, 'card_blocked')
 
     def test_lookups_rate_limited(self):
         limit = routes.LOOKUPS.limit

@@ -124,6 +124,18 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
             first[1]['participation'])
         self.assertEqual(self.balance(idm), 100)
 
+    def test_tap_key_sent_again_for_another_card_refused(self):
+        first, other = '0A0B0C0D0E0F010A', '0A0B0C0D0E0F010B'
+        self.new_holder(first)
+        self.new_holder(other)
+        key = uuid.uuid4().hex
+        self.assertEqual(self.tap(first, key=key)[0], 200)
+        self.assertError(self.tap(other, key=key), 409,
+            'idempotency_conflict')
+        self.assertError(self.tap(first, key=key, hours=2), 409,
+            'idempotency_conflict')
+        self.assertEqual(self.balance(other), 0)
+
     def test_retry_and_second_tap_pay_once(self):
         idm = '0A0B0C0D0E0F0102'
         self.new_holder(idm)
