@@ -27,11 +27,11 @@ import json
 import logging
 import time
 
-from sql import Cast, Literal, Null
+from sql import Cast, Literal
 from sql.aggregate import Max, Min, Sum
-from sql.conditionals import Case, Coalesce
+from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
-from sql.operators import Concat
+from sql.operators import Concat, Exists
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -233,30 +233,35 @@ class Ledger(Model):
                 _book_pool('donation_pool', -points, 'donated_in',
                     key + ':pool', date, channel, entry_id)
         elif points > 0:
-            # Points that went out on lots since expired go to the expired
-            # pool, as they would have had they not been spent.
             live, expired = _restorable(reversal_of.id, date)
             entry_id = book(sum(p for _, p in live), reversal_of.id)
             _change_lots(entry_id, live)
             if expired:
-                _book_pool('expired_pool', expired, 'expired_in',
+                # What went out of lots expired since goes to the expired
+                # pool, as it would have had it not been spent: through
+                # those lots (moves, their remaining unchanged), so that a
+                # later reversal of their grant finds it in the pool.
+                _record_moves(entry_id, expired)
+                pool_entry = _book_pool('expired_pool',
+                    sum(p for _, p in expired), 'expired_in',
                     key + ':expired', date, channel, entry_id)
+                _record_moves(pool_entry, [(l, -p) for l, p in expired])
             if reversal_of.kind == 'donation':
                 _book_pool('donation_pool', -points, 'reversal',
                     key + ':pool', date, channel, entry_id)
         else:
-            # The grant's own lot gives what is left of it, the expired
-            # pool what expired of it; only what the holder spent of it is
-            # taken from the holder's other lots.
-            lot_id, left, expired = _grant_lot(reversal_of.id)
+            # The grant's own lot gives what is left of it, the holder's
+            # other lots what the holder spent of it, the expired pool the
+            # rest, which expired.
+            lot_id, left, spent = _grant_lot(reversal_of.id)
+            pooled = -points - left - spent
             takes = [(lot_id, left)] if left else []
-            spent = -points - left - expired
             if spent:
                 takes += _plan_debit(account.id, spent, date, exclude=lot_id)
             entry_id = book(-(left + spent), reversal_of.id)
             _change_lots(entry_id, [(l, -take) for l, take in takes])
-            if expired:
-                _book_pool('expired_pool', -expired, 'reversal',
+            if pooled:
+                _book_pool('expired_pool', -pooled, 'reversal',
                     key + ':expired', date, channel, entry_id)
         statement.forget(Account, [account.id])
         return Entry(entry_id)
@@ -477,43 +482,64 @@ def _plan_debit(account_id, points, date, exclude=None):
 
 
 def _grant_lot(entry_id):
-    """(lot id, points left, points expired) of the lot entry_id opened.
+    """(lot id, points left, points spent) of the lot entry_id opened.
 
-    A lot's expiry takes all that is left and records no move, so what
-    expired is what its moves left of it."""
-    def query(_, __, lot, move):
-        moved = move.select(Coalesce(Sum(move.points), 0),
-            where=move.lot == lot.id)
-        return lot.select(lot.id, lot.remaining,
-            Case((lot.expiry_entry != Null, lot.points + moved), else_=0),
+    Spent is what its holder's entries took from it net (redemptions less
+    their reversals); the rest of what is not left went to the expired
+    pool, by the nightly job or through a reversal (_restorable)."""
+    def query(_, entry, lot, move):
+        spent = move.join(entry, condition=entry.id == move.entry).select(
+            Coalesce(-Sum(move.points), 0),
+            where=(move.lot == lot.id) & (entry.account == lot.account))
+        return lot.select(lot.id, lot.remaining, spent,
             where=lot.entry == Arg('entry'))
-    lot_id, left, expired = _run_sql('grant_lot', query,
+    lot_id, left, spent = _run_sql('grant_lot', query,
         entry=entry_id).fetchone()
-    return lot_id, left, int(expired)
+    return lot_id, left, int(spent)
 
 
 def _change_lots(entry_id, changes):
     "Add points to lots and record each change as a lot move of entry_id."
+    _record_moves(entry_id, changes)
     for lot_id, points in changes:
         _run_sql('change_lot', lambda _, __, lot, ___: lot.update(
                 [lot.remaining], [lot.remaining + Arg('points')],
                 where=lot.id == Arg('id')), id=lot_id, points=points)
+
+
+def _record_moves(entry_id, changes):
+    """Record [(lot id, points)] as lot moves of entry_id (first: the
+    database lets a lot change only after its move, ledger_guard.py)."""
+    for lot_id, points in changes:
         _insert('insert_move', 3, ['entry', 'lot', 'points'],
             entry=entry_id, lot=lot_id, points=points)
 
 
 def _restorable(reversed_id, date):
-    """What reversing the debit reversed_id gives back: ([(lot id, points)]
-    of the lots still usable on date, points of those since expired)."""
-    rows = _run_sql('moves_of', lambda _, __, lot, move: move.join(lot,
-            condition=lot.id == move.lot).select(
+    """What reversing the debit reversed_id gives back, by lot: ([(lot id,
+    points)] of the lots still usable on date, [(lot id, points)] of those
+    expired since).
+
+    Refused for points of an expired lot whose grant was reversed: that
+    reversal made the holder pay them back already; a person decides
+    (adjust)."""
+    def query(_, entry, lot, move):
+        reversed_grant = entry.select(entry.id,
+            where=entry.reversal_of == lot.entry)
+        return move.join(lot, condition=lot.id == move.lot).select(
             move.lot, move.points, lot.expiry_date,
-            where=move.entry == Arg('entry')),
-        entry=reversed_id).fetchall()
-    live = [(lot_id, -points) for lot_id, points, expiry_date in rows
-        if expiry_date >= date]
-    expired = sum(-points for _, points, expiry_date in rows
-        if expiry_date < date)
+            Exists(reversed_grant),
+            where=move.entry == Arg('entry'), order_by=[move.id.asc])
+    live, expired = [], []
+    for lot_id, points, expiry_date, grant_reversed in _run_sql(
+            'moves_of', query, entry=reversed_id):
+        if expiry_date >= date:
+            live.append((lot_id, -points))
+        elif grant_reversed:
+            raise NotReversible(gettext(
+                    'hirakata_points.msg_reversal_of_reversed_grant'))
+        else:
+            expired.append((lot_id, -points))
     return live, expired
 
 
@@ -546,6 +572,22 @@ def _run_chunk(date, ids, commit, attempts=10):
                 if attempt + 1 == attempts:
                     raise
                 logger.info("expiry chunk from %s retried", ids[0])
+            except backend.DatabaseIntegrityError as error:
+                # The database refused an account's books (ledger_guard):
+                # expire the others one by one, report that one.
+                transaction.rollback()
+                refused = error
+                break
+    if len(ids) == 1:
+        logger.error("expiry: account %s refused by the ledger's checks: %s",
+            ids[0], refused)
+        return 0, []
+    points, skipped = 0, []
+    for account_id in ids:
+        done, busy = _run_chunk(date, [account_id], commit, attempts)
+        points += done
+        skipped += busy
+    return points, skipped
 
 
 def _expire_chunk(date, ids):
@@ -627,6 +669,7 @@ def _book_pool(kind, points, entry_kind, key, date, channel='batch',
     _lock_account(pool_account.id)
     balance = _move_balance(pool_account.id, points)
     origin = 'hirakata.point.entry,%s' % origin_id if origin_id else None
-    _insert_entry(pool_account.id, entry_kind, points, balance, date,
-        channel, origin, None, key, None)
+    entry_id = _insert_entry(pool_account.id, entry_kind, points, balance,
+        date, channel, origin, None, key, None)
     statement.forget(Account, [pool_account.id])
+    return entry_id

@@ -4,15 +4,22 @@ Code running as root through the ORM, a script or a hand-typed statement
 can reach the tables around the ledger service. These triggers make the
 database refuse what the service never does:
 - entries and lot moves are never updated or deleted, no ledger table is
-  truncated, and a lot is never deleted;
-- a lot's account, grant entry, points, dates never change, and its
-  expiry entry is set once, emptying it, with its account's balance moved
-  in the same transaction;
+  truncated, a lot is never deleted, an account never changes its kind or
+  holder;
 - each new entry's balance_after is the account's previous balance_after
-  plus its points (entries chain, so the last one holds the ledger's sum);
-- at commit, an account's balance is its last entry's balance_after, and a
-  holder's balance is the sum of its lots' remaining points: a balance
-  changed without its entry, or a lot without its entry, is refused.
+  plus its points (entries chain, so the last one holds the ledger's sum),
+  and at commit the account's balance is its last entry's balance_after;
+- a lot move belongs to an entry booked in the same transaction, and a
+  lot's remaining points change only with such a move of that amount;
+- a lot's account, grant entry, points and dates never change; its expiry
+  entry is set once, emptying it, to an expire entry of its account booked
+  in the same transaction;
+- at commit, a holder's balance is the sum of its lots' remaining points.
+Together: a balance, a lot or a lot's history cannot move without the
+entries that explain it. What they cannot tell is a whole forged movement
+(a chained entry, its balance, its lot and moves, all consistent), nor
+anything done by a superuser who disables them: production must not
+connect as one (docs/operations.md).
 
 SQLite (the demo and the unit tests) has no deferred triggers; there the
 ORM's refusals (account.py) are the guard. A bulk load that writes the
@@ -53,15 +60,56 @@ END $$;
 CREATE OR REPLACE FUNCTION hirakata_lot_expired() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- Expiry empties the lot and moves its account's balance in the same
-    -- transaction; that account's own check then sums its lots.
-    IF NEW.remaining <> 0 OR NOT EXISTS (SELECT 1 FROM {account} a
-            WHERE a.id = NEW.account
-            AND a.xmin = pg_current_xact_id()::xid) THEN
+    -- Expired by an expire entry of its account booked in this
+    -- transaction, which must match the account's balance at commit.
+    IF NEW.remaining <> 0 OR NOT EXISTS (SELECT 1 FROM {entry} e
+            WHERE e.id = NEW.expiry_entry AND e.account = NEW.account
+            AND e.kind = 'expire'
+            AND e.xmin = pg_current_xact_id()::xid) THEN
         RAISE EXCEPTION 'hirakata ledger: lot % expired without its '
-            'account''s entry', OLD.id USING ERRCODE = 'restrict_violation';
+            'entry', OLD.id USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION hirakata_lot_moved() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM {move} m WHERE m.lot = NEW.id
+            AND m.points = NEW.remaining - OLD.remaining
+            AND m.xmin = pg_current_xact_id()::xid) THEN
+        RAISE EXCEPTION 'hirakata ledger: lot % changed without its move',
+            OLD.id USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION hirakata_move_of_new_entry() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.id = NEW.entry
+            AND e.xmin = pg_current_xact_id()::xid) THEN
+        RAISE EXCEPTION 'hirakata ledger: a lot move belongs to an entry '
+            'booked with it' USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION hirakata_entry_balanced() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    balance integer;
+    last_after integer;
+BEGIN
+    SELECT a.balance INTO balance FROM {account} a WHERE a.id = NEW.account;
+    SELECT e.balance_after INTO last_after FROM {entry} e
+        WHERE e.account = NEW.account ORDER BY e.id DESC LIMIT 1;
+    IF balance IS DISTINCT FROM last_after THEN
+        RAISE EXCEPTION 'hirakata ledger: balance of account % is % but '
+            'its entries say %', NEW.account, balance, last_after
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION hirakata_account_balanced() RETURNS trigger
@@ -107,8 +155,18 @@ _TRIGGERS = [
     ('hirakata_entry_chain', ENTRY,
         'BEFORE INSERT ON {table} FOR EACH ROW '
         'EXECUTE FUNCTION hirakata_entry_chain()'),
+    ('hirakata_entry_balanced', ENTRY,
+        'AFTER INSERT ON {table} DEFERRABLE INITIALLY DEFERRED '
+        'FOR EACH ROW EXECUTE FUNCTION hirakata_entry_balanced()'),
     ('hirakata_move_append_only', MOVE,
         'BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW '
+        'EXECUTE FUNCTION hirakata_ledger_refuse()'),
+    ('hirakata_move_of_new_entry', MOVE,
+        'BEFORE INSERT ON {table} FOR EACH ROW '
+        'EXECUTE FUNCTION hirakata_move_of_new_entry()'),
+    ('hirakata_account_fixed', ACCOUNT,
+        'BEFORE UPDATE ON {table} FOR EACH ROW WHEN ('
+        '(NEW.kind, NEW.holder) IS DISTINCT FROM (OLD.kind, OLD.holder)) '
         'EXECUTE FUNCTION hirakata_ledger_refuse()'),
     ('hirakata_lot_kept', LOT,
         'BEFORE DELETE ON {table} FOR EACH ROW '
@@ -127,6 +185,11 @@ _TRIGGERS = [
         'BEFORE UPDATE ON {table} FOR EACH ROW WHEN ('
         'OLD.expiry_entry IS NULL AND NEW.expiry_entry IS NOT NULL) '
         'EXECUTE FUNCTION hirakata_lot_expired()'),
+    ('hirakata_lot_moved', LOT,
+        'BEFORE UPDATE ON {table} FOR EACH ROW WHEN ('
+        'NEW.remaining <> OLD.remaining '
+        'AND NEW.expiry_entry IS NOT DISTINCT FROM OLD.expiry_entry) '
+        'EXECUTE FUNCTION hirakata_lot_moved()'),
     ('hirakata_lot_balanced', LOT,
         'AFTER INSERT OR UPDATE OF remaining ON {table} '
         'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
@@ -148,7 +211,7 @@ def install():
         return
     cursor = Transaction().connection.cursor()
     cursor.execute(_FUNCTIONS.format(
-            account=ACCOUNT, entry=ENTRY, lot=LOT))
+            account=ACCOUNT, entry=ENTRY, lot=LOT, move=MOVE))
     for name, table, definition in _TRIGGERS:
         constraint = 'CONSTRAINT ' if 'DEFERRABLE' in definition else ''
         cursor.execute('DROP TRIGGER IF EXISTS %s ON %s' % (name, table))

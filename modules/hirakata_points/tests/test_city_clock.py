@@ -243,6 +243,35 @@ class ReversalAfterExpiryTestCase(_DBTestCase):
         self.assert_books(account)
 
     @with_transaction()
+    def test_redemption_then_grant_reversed_after_expiry_restore_all(self):
+        Ledger, Account = accounts()
+        account, grant, redemption = self.history()
+        pool_before = self.pool_balance('expired_pool')
+        with clock.frozen(at(2027, 2, 15)):
+            Ledger.reverse(redemption, key='x1', channel='terminal',
+                reason="返品")
+            Ledger.reverse(grant, key='x2', channel='backoffice',
+                reason="誤って付与")
+        # As if neither had been booked: the holder keeps the 200, the
+        # pool gives back the 70 that expired and the 30 it received.
+        self.assertEqual(Account(account.id).balance, 200)
+        self.assertEqual(self.pool_balance('expired_pool'), pool_before - 70)
+        self.assert_books(account)
+
+    @with_transaction()
+    def test_grant_then_redemption_reversed_after_expiry_refused(self):
+        Ledger, Account = accounts()
+        account, grant, redemption = self.history()
+        with clock.frozen(at(2027, 2, 15)):
+            Ledger.reverse(grant, key='x1', channel='backoffice',
+                reason="誤って付与")
+            with self.assertRaises(NotReversible):
+                Ledger.reverse(redemption, key='x2', channel='terminal',
+                    reason="返品")
+        self.assertEqual(Account(account.id).balance, 170)
+        self.assert_books(account)
+
+    @with_transaction()
     def test_donation_credits_the_donation_pool_and_its_reversal_debits_it(
             self):
         Ledger, Account = accounts()

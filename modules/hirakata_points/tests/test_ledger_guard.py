@@ -5,9 +5,11 @@ import os
 import unittest
 
 from trytond import backend
+from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, activate_module
 
-from .test_concurrency import new_account, redeem, state
+from .test_concurrency import (
+    due_lots, grant, new_account, new_accounts, redeem, run, state)
 
 
 def connect():
@@ -79,6 +81,29 @@ class LedgerGuardTestCase(unittest.TestCase):
         self.refused('UPDATE hirakata_point_account SET balance = balance '
             'WHERE id = %(a)s', expiry)
 
+    def test_entry_cannot_be_added_without_its_balance(self):
+        self.refused("INSERT INTO hirakata_point_entry (account, kind, "
+            "points, balance_after, date, channel, idempotency_key) "
+            "VALUES (%(a)s, 'grant', 50, 150, CURRENT_DATE, 'api', "
+            "'guard-entry-only')")
+
+    def test_lot_move_cannot_be_added_to_an_old_entry(self):
+        redeem(self.account, 30, 'guard-old')
+        self.refused("INSERT INTO hirakata_point_lot_move (entry, lot, "
+            "points) SELECT e.id, l.id, -10 FROM hirakata_point_entry e, "
+            "hirakata_point_lot l WHERE e.account = %(a)s "
+            "AND l.account = %(a)s AND e.kind = 'redeem'")
+
+    def test_points_cannot_move_between_lots(self):
+        grant(self.account, 40)
+        self.refused('UPDATE hirakata_point_lot SET remaining = CASE '
+            'WHEN points = 100 THEN remaining - 6 ELSE remaining + 6 END '
+            'WHERE account = %(a)s')
+
+    def test_account_keeps_its_kind(self):
+        self.refused("UPDATE hirakata_point_account SET kind = "
+            "'donation_pool' WHERE id = %(a)s")
+
     def test_entry_must_follow_the_balance_before_it(self):
         self.refused("INSERT INTO hirakata_point_entry (account, kind, "
             "points, balance_after, date, channel, idempotency_key) "
@@ -102,3 +127,16 @@ class LedgerGuardTestCase(unittest.TestCase):
     def test_the_service_still_books(self):
         self.assertIsInstance(redeem(self.account, 40, 'guard-ok'), int)
         self.assertEqual(state(self.account), (60, 60, 60))
+
+    def test_nightly_job_expires_the_others_when_one_account_is_refused(
+            self):
+        accounts = new_accounts(5, points=10, expired=20)
+        with connect() as conn:
+            # Broken behind the guard's back, as only a superuser can.
+            conn.execute('SET session_replication_role = replica')
+            conn.execute('UPDATE hirakata_point_account '
+                'SET balance = balance + 5 WHERE id = %s', (accounts[2],))
+        expired = run(lambda: Pool().get('hirakata.point.ledger').expire_due(
+                commit_chunks=True))
+        self.assertEqual(expired, 4 * 20)
+        self.assertEqual(due_lots(accounts), 1)
