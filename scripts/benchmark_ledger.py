@@ -176,10 +176,11 @@ RAW_REDEEM = [
     "(%(a)s, 'redeem', -%(p)s, %(b)s, CURRENT_DATE, 'terminal', %(k)s, 0, "
     "now()) "
     "RETURNING id",
-    "UPDATE hirakata_point_lot SET remaining = remaining - %(p)s "
-    "WHERE id = %(l)s",
+    # The move first: the database lets a lot change only with its move.
     "INSERT INTO hirakata_point_lot_move (entry, lot, points, create_uid, "
     "create_date) VALUES (%(e)s, %(l)s, -%(p)s, 0, now())",
+    "UPDATE hirakata_point_lot SET remaining = remaining - %(p)s "
+    "WHERE id = %(l)s",
     ]
 
 

@@ -134,6 +134,18 @@ class ReversalAfterExpiryTestCase(_DBTestCase):
         _, Account = accounts()
         return Account.pool_account(kind).balance
 
+    def short_and_live_grants(self):
+        """A holder granted 100 points on 10 January 2027 that expire on
+        10 February, and 50 that stay usable: (account, the first grant)."""
+        Ledger, _ = accounts()
+        account = create_holder().account
+        with clock.frozen(at(2027, 1, 10)):
+            grant = Ledger.grant(account, 100, key='g', channel='terminal',
+                policy=policy(months=1))
+            Ledger.grant(account, 50, key='live', channel='terminal',
+                policy=policy(months=12))
+        return account, grant
+
     def history(self):
         """A holder with a 100-point grant expiring on 10 February 2027 of
         which 30 were spent, and 200 points that stay usable; the nightly
@@ -170,12 +182,7 @@ class ReversalAfterExpiryTestCase(_DBTestCase):
     @with_transaction()
     def test_reversed_grant_all_expired_costs_the_holder_nothing(self):
         Ledger, Account = accounts()
-        account = create_holder().account
-        with clock.frozen(at(2027, 1, 10)):
-            grant = Ledger.grant(account, 100, key='g', channel='terminal',
-                policy=policy(months=1))
-            Ledger.grant(account, 50, key='live', channel='terminal',
-                policy=policy(months=12))
+        account, grant = self.short_and_live_grants()
         with clock.frozen(at(2027, 2, 11, 0, 5)):
             Ledger.expire_due()
         pool_before = self.pool_balance('expired_pool')
@@ -191,12 +198,7 @@ class ReversalAfterExpiryTestCase(_DBTestCase):
     @with_transaction()
     def test_reversed_grant_due_but_not_yet_expired_takes_its_own_lot(self):
         Ledger, Account = accounts()
-        account = create_holder().account
-        with clock.frozen(at(2027, 1, 10)):
-            grant = Ledger.grant(account, 100, key='g', channel='terminal',
-                policy=policy(months=1))
-            Ledger.grant(account, 50, key='live', channel='terminal',
-                policy=policy(months=12))
+        account, grant = self.short_and_live_grants()
         with clock.frozen(at(2027, 2, 15)):
             Ledger.reverse(grant, key='x', channel='backoffice',
                 reason="誤って付与")
