@@ -89,16 +89,18 @@ def _in_transaction(pool, request, func):
         raise api.ApiError('busy')
 
 
-def endpoint(func=None, *, write=False, anonymous=False):
+def endpoint(func=None, *, write=False, anonymous=False, body=True):
     """Decorate an API handler: errors as JSON, the body read within its
     limits, rate limits.
 
     Only a request that carries a credential (or an anonymous endpoint's)
-    has its body read; authenticated terminals are limited by their
-    credential, requests that fail to authenticate by their address.
+    has its body read (unless body is false); authenticated terminals are
+    limited by their credential, requests that fail to authenticate by
+    their address.
     """
     if func is None:
-        return lambda f: endpoint(f, write=write, anonymous=anonymous)
+        return lambda f: endpoint(f, write=write, anonymous=anonymous,
+            body=body)
 
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
@@ -114,7 +116,7 @@ def endpoint(func=None, *, write=False, anonymous=False):
                 limiter = WRITES if write else LOOKUPS
                 if not limiter.allow(credential):
                     raise _translated(pool, 'rate_limited')
-            if request.method == 'POST':
+            if body and request.method == 'POST':
                 request.hirakata_body = _read_body(pool, request)
             return func(request, pool, *args, **kwargs)
         except api.ApiError as error:
@@ -491,7 +493,7 @@ _ALL_METHODS = {'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'}
 @app.route(PREFIX + '/<path:rest>', methods=_ALL_METHODS)
 @app.route(PREFIX, methods=_ALL_METHODS)
 @with_pool
-@endpoint(anonymous=True)
+@endpoint(anonymous=True, body=False)
 def unknown(request, pool, rest=''):
     """Anything else under the API's prefix: a path it does not have (404),
     or a method its path does not take (405), answered as JSON."""
