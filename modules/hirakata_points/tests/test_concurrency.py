@@ -52,25 +52,7 @@ def run(func, *args):
 
 def new_account(points, expired=0):
     "Commit a holder with points (and some already past expiry)."
-    def create():
-        pool = Pool()
-        Holder = pool.get('hirakata.holder')
-        Ledger = pool.get('hirakata.point.ledger')
-        Policy = pool.get('hirakata.point.expiry.policy')
-        holder, = Holder.create([{'name': "並行 太郎", 'name_kana': "ヘイコウ タロウ",
-                    'birth_date': dt.date(1955, 1, 1)}])
-        account = holder.account
-        if points:
-            Ledger.grant(account, points, key=uuid.uuid4().hex,
-                channel='terminal')
-        if expired:
-            short, = Policy.create([{'name': '1m', 'kind': 'months',
-                        'months': 1}])
-            Ledger.grant(account, expired, key=uuid.uuid4().hex,
-                channel='terminal', policy=short,
-                date=clock.local_now().date() - dt.timedelta(days=60))
-        return account.id
-    return run(create)
+    return new_accounts(1, points, expired)[0]
 
 
 def state(account_id):
@@ -231,9 +213,9 @@ class ParallelLedgerTestCase(unittest.TestCase):
                 for r in results))
 
 
-def new_accounts(count, points, expired):
+def new_accounts(count, points, expired=0):
     """Commit count holders with points, and expired points that were due
-    yesterday, in one transaction."""
+    yesterday, in one transaction: their account ids."""
     def create():
         pool = Pool()
         Holder = pool.get('hirakata.holder')
@@ -248,10 +230,12 @@ def new_accounts(count, points, expired):
         accounts = pool.get('hirakata.point.account').search([
                 ('holder', 'in', [h.id for h in holders])])
         for account in accounts:
-            Ledger.grant(account, points, key=uuid.uuid4().hex,
-                channel='terminal')
-            Ledger.grant(account, expired, key=uuid.uuid4().hex,
-                channel='terminal', policy=short, date=past)
+            if points:
+                Ledger.grant(account, points, key=uuid.uuid4().hex,
+                    channel='terminal')
+            if expired:
+                Ledger.grant(account, expired, key=uuid.uuid4().hex,
+                    channel='terminal', policy=short, date=past)
         return [a.id for a in accounts]
     return run(create)
 
