@@ -12,6 +12,7 @@ import re
 
 from lxml import etree
 
+from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
@@ -48,17 +49,8 @@ class BackOfficeViewsTestCase(_DBTestCase):
 
     def users(self):
         "One user per access group: {group xml id: user id}."
-        pool = Pool()
-        User = pool.get('res.user')
-        Data = pool.get('ir.model.data')
-        users = {}
-        for group in GROUPS:
-            user, = User.create([{'login': 'v-' + group, 'name': group,
-                        'groups': [('add', [
-                                    Data.get_id('hirakata_points', group)])],
-                        }])
-            users[group] = user.id
-        return users
+        return {group: create_user('v-' + group, group).id
+            for group in GROUPS}
 
     def our_views(self):
         View = Pool().get('ir.ui.view')
