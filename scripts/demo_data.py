@@ -9,7 +9,7 @@ import datetime as dt
 import random
 import uuid
 
-from trytond.config import config
+from trytond import config
 
 ROLES = [
     # login, name, groups

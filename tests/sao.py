@@ -55,10 +55,22 @@ class Sao:
 
     def sign_out(self):
         "Sign out, closing the tabs (sao asks first)."
+        self.idle()
+        modified = self.driver.execute_script(
+            'return Sao.Tab.tabs.map((t) => t.screen && t.screen.current_record'
+            ' ? Object.keys(t.screen.current_record.modified_fields) : []);')
+        assert not any(modified), "changed on screen: %s" % modified
         self.driver.execute_script('Sao.logout();')
-        self.visible('.confirmation-dialog').find_element(By.XPATH,
-            './/button[@title="%s"]' % self.gettext("OK")).click()
-        self.visible('#login')
+
+        def signed_out(driver):
+            for dialog in driver.find_elements(By.CSS_SELECTOR,
+                    '.confirmation-dialog'):
+                if dialog.is_displayed():
+                    dialog.find_element(By.XPATH, './/button[@title="%s"]'
+                        % self.gettext("OK")).click()
+            return any(e.is_displayed()
+                for e in driver.find_elements(By.ID, 'login'))
+        self.wait(signed_out)
         self.driver.execute_script('localStorage.clear();')
 
     def idle(self, timeout=20):
