@@ -56,10 +56,12 @@ class Sao:
     def sign_out(self):
         "Sign out, closing the tabs (sao asks first)."
         self.idle()
-        modified = self.driver.execute_script(
-            'return Sao.Tab.tabs.map((t) => t.screen && t.screen.current_record'
-            ' ? Object.keys(t.screen.current_record.modified_fields) : []);')
-        assert not any(modified), "changed on screen: %s" % modified
+        try:
+            self.wait(lambda d: not any(self.changed()), timeout=5)
+        except TimeoutException:
+            pass
+        assert not any(self.changed()), "changed on screen: %s" % (
+            self.changed())
         self.driver.execute_script('Sao.logout();')
 
         def signed_out(driver):
@@ -72,6 +74,19 @@ class Sao:
                 for e in driver.find_elements(By.ID, 'login'))
         self.wait(signed_out)
         self.driver.execute_script('localStorage.clear();')
+
+    def changed(self):
+        """Per tab, what sao would ask to save: fields changed on its
+        record, or widgets showing other than the record (typed and not
+        yet set, or not yet redrawn after a reload)."""
+        return self.driver.execute_script(
+            'return Sao.Tab.tabs.map((t) => {'
+            ' const s = t.screen, v = s && s.current_view, r = s'
+            '  && s.current_record;'
+            ' const fields = r ? Object.keys(r.modified_fields) : [];'
+            ' const widgets = v && v.widgets ? Object.keys(v.widgets).filter('
+            '  (n) => v.widgets[n].some((w) => w.modified)) : [];'
+            ' return fields.concat(widgets); });')
 
     def idle(self, timeout=20):
         "Wait until sao has no request in flight."
@@ -153,6 +168,8 @@ class Sao:
             self.visible('.confirmation-dialog').find_element(By.XPATH,
                 './/button[@title="%s"]' % self.gettext("OK")).click()
         self.idle()
+        # Until the record the button reloaded is drawn again.
+        self.wait(lambda d: not any(self.changed()))
 
     def toolbar(self, name):
         "Press the tab's toolbar button name (new_, save, switch_, reload)."
