@@ -260,7 +260,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
     @classmethod
     def _get_origin(cls):
         "Models an entry can come from; modules add theirs."
-        return ['hirakata.point.entry', 'hirakata.programme']
+        return ['hirakata.point.entry']
 
     @classmethod
     def get_origin(cls):
@@ -282,8 +282,6 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
 
     def holder_description(self):
         "The entry as its holder reads it (the portal): what, and where."
-        if getattr(self.origin, '__name__', None) == 'hirakata.programme':
-            return '%s（%s）' % (self.kind_string, self.origin.rec_name)
         return self.kind_string
 
 
