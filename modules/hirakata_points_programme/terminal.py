@@ -28,8 +28,6 @@ class Terminal(metaclass=PoolMeta):
         super().__setup__()
         # Listed after the store terminal, before the kiosk.
         cls.kind.selection.insert(1, ('venue', "Programme Venue"))
-        cls.kind.help += (
-            " A venue terminal records participation in a programme session.")
 
     @classmethod
     def validate_fields(cls, terminals, field_names):
