@@ -169,7 +169,11 @@ class Sao:
                 './/button[@title="%s"]' % self.gettext("OK")).click()
         self.idle()
         # Until the record the button reloaded is drawn again.
-        self.wait(lambda d: not any(self.changed()))
+        try:
+            self.wait(lambda d: not any(self.changed()))
+        except TimeoutException:
+            raise AssertionError("changed on screen after %s: %s" % (
+                    label, self.changed()))
 
     def toolbar(self, name):
         "Press the tab's toolbar button name (new_, save, switch_, reload)."
