@@ -1,10 +1,13 @@
 """Build sao's catalogues from ours: sao_locale/<lang>.po ->
 node_modules/tryton-sao/locale/<lang>.json, in the "raw" format sao's own
 build (grunt po2json) gives its shipped locales: {msgid: [plural or null,
-msgstr, ...]} with the lower-cased headers under "". Run by scripts/install."""
+msgstr, ...]} with the lower-cased headers under "". And sao_locale/custom.js
+becomes sao's custom.js (texts sao 8.0 forgets to translate). Run by
+scripts/install."""
 import glob
 import json
 import os
+import shutil
 import sys
 
 import polib
@@ -37,6 +40,8 @@ def main():
         with open(os.path.join(TARGET, lang + '.json'), 'w',
                 encoding='utf-8') as out:
             json.dump(catalogue(po_path), out, ensure_ascii=False)
+    shutil.copyfile(os.path.join(SOURCE, 'custom.js'),
+        os.path.join(os.path.dirname(TARGET), 'custom.js'))
 
 
 if __name__ == '__main__':

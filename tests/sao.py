@@ -23,8 +23,9 @@ def sao_app():
 
 
 def back_office_browser():
-    "A desktop-sized Chromium in Japanese that keeps its console."
-    return chromium(width=1366, height=900)
+    """A desktop-sized Chromium in Japanese (sao's sign-in dialog too) that
+    keeps its console."""
+    return chromium(width=1366, height=900, language='ja')
 
 
 class Sao:

@@ -170,7 +170,7 @@ class ActivatedModulesTestCase(_DBTestCase):
                 User.fields_get(['create_uid'])['create_uid']['string'],
                 "作成者")
             self.assertEqual(Menu(ModelData.get_id(
-                        'res', 'menu_res')).name, "利用者")
+                        'res', 'menu_res')).name, "ユーザー")
 
     @with_transaction()
     def test_new_users_take_the_database_language(self):

@@ -46,9 +46,10 @@ class Server:
         self.server.server_close()
 
 
-def chromium(width=800, height=1280, camera=None):
+def chromium(width=800, height=1280, camera=None, language=None):
     """Headless Chromium in Japanese, by default the size of a 7-inch
-    tablet; with camera, a Y4M video file its camera shows (allowed)."""
+    tablet; with camera, a Y4M video file its camera shows (allowed); with
+    language, the language it tells pages (navigator.language) too."""
     options = Options()
     options.binary_location = CHROMIUM
     arguments = ['--headless=new', '--no-sandbox', '--disable-gpu',
@@ -63,7 +64,14 @@ def chromium(width=800, height=1280, camera=None):
     # The console, for the tests that fail on a script error.
     options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     # In Hirakata's time zone, as the city's and the residents' browsers.
-    service = Service(CHROMEDRIVER, env=dict(os.environ, TZ='Asia/Tokyo'))
+    env = dict(os.environ, TZ='Asia/Tokyo')
+    if language:
+        # What sao reads to choose its language before sign-in: on Linux,
+        # Chromium takes it from LANGUAGE, not from --lang.
+        env['LANGUAGE'] = language
+        options.add_experimental_option('prefs',
+            {'intl.accept_languages': language})
+    service = Service(CHROMEDRIVER, env=env)
     return webdriver.Chrome(service=service, options=options)
 
 
