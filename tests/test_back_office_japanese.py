@@ -41,7 +41,7 @@ return [...document.querySelectorAll('body *')].filter(
 class BackOfficeJapaneseTestCase(RouteTestCase):
     "No English in the back office for a Japanese-speaking user"
     module = 'hirakata_points_portal'
-    extras = ['hirakata_points_pos']
+    extras = ['hirakata_points_pos', 'hirakata_points_programme']
 
     @classmethod
     def setUpDatabase(cls):
