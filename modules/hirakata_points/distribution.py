@@ -30,7 +30,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import identifier as ident
 from . import clock, statement
-from .buttons import ButtonsForTheirGroups
+from .buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from .holder import access_log
 from .tabular import read_rows
 
@@ -48,7 +49,8 @@ CARD_KINDS = [
     ]
 
 
-class Distribution(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Distribution(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Card Distribution"
     __name__ = 'hirakata.card.distribution'
     _states = {'readonly': Eval('state') != 'draft'}
@@ -278,7 +280,8 @@ class DistributionDistrict(ModelSQL):
         required=True, ondelete='CASCADE')
 
 
-class DistributionLine(ButtonsForTheirGroups, ModelSQL, ModelView):
+class DistributionLine(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        ModelSQL, ModelView):
     "Card Distribution Recipient"
     __name__ = 'hirakata.card.distribution.line'
     distribution = fields.Many2One('hirakata.card.distribution',

@@ -5,7 +5,8 @@ from collections import namedtuple
 
 from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
-from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -24,7 +25,8 @@ ACTIVATION_VALIDITY = dt.timedelta(days=1)
 USE_PRECISION = dt.timedelta(minutes=1)
 
 
-class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Terminal(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Terminal"
     __name__ = 'hirakata.terminal'
 
