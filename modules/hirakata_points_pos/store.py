@@ -149,17 +149,16 @@ class Store(ButtonsForTheirGroups, ChangedByButtonsOnly,
         return 100
 
     @classmethod
-    def create(cls, vlist):
-        pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        Data = pool.get('ir.model.data')
-        vlist = [v.copy() for v in vlist]
-        sequence = Sequence(Data.get_id('hirakata_points_pos',
-                'sequence_store'))
-        for values in vlist:
-            if not values.get('code'):
-                values['code'] = sequence.get()
-        return super().create(vlist)
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('code'):
+            # After the access checks: the server numbers the store.
+            pool = Pool()
+            Sequence = pool.get('ir.sequence')
+            Data = pool.get('ir.model.data')
+            values['code'] = Sequence(Data.get_id('hirakata_points_pos',
+                    'sequence_store')).get()
+        return values
 
     @classmethod
     def validate_fields(cls, stores, field_names):
