@@ -24,6 +24,7 @@ from webauthn.helpers.structs import (
 
 from trytond.model import ModelSQL, Unique, fields
 from trytond.modules.hirakata_points.tokens import digest, utc_now
+from trytond.pool import Pool
 
 from .account import portal_url
 
@@ -58,6 +59,10 @@ class Passkey(ModelSQL):
                 'hirakata_points_portal.msg_passkey_unique'),
             ]
 
+    @staticmethod
+    def _challenges():
+        return Pool().get('hirakata.portal.passkey.challenge')
+
     @classmethod
     def registration_options(cls, web_user):
         "(ceremony token, options as JSON) to register a passkey."
@@ -72,13 +77,14 @@ class Passkey(ModelSQL):
             exclude_credentials=[PublicKeyCredentialDescriptor(
                     id=webauthn.base64url_to_bytes(p.credential_id))
                 for p in cls.search([('web_user', '=', web_user.id)])])
-        token = Challenge.keep(options.challenge, 'register', web_user)
+        token = cls._challenges().keep(options.challenge, 'register',
+            web_user)
         return token, webauthn.options_to_json(options)
 
     @classmethod
     def register(cls, web_user, token, credential, device):
         "Whether credential (the browser's answer, JSON) was registered."
-        challenge = Challenge.take(token, 'register', web_user)
+        challenge = cls._challenges().take(token, 'register', web_user)
         if challenge is None:
             return False
         rp_id, origin = relying_party()
@@ -107,13 +113,13 @@ class Passkey(ModelSQL):
         rp_id, _ = relying_party()
         options = webauthn.generate_authentication_options(rp_id=rp_id,
             user_verification=UserVerificationRequirement.REQUIRED)
-        return (Challenge.keep(options.challenge, 'sign_in', None),
+        return (cls._challenges().keep(options.challenge, 'sign_in', None),
             webauthn.options_to_json(options))
 
     @classmethod
     def sign_in(cls, token, credential):
         "The web user whose passkey answered the challenge, or None."
-        challenge = Challenge.take(token, 'sign_in', None)
+        challenge = cls._challenges().take(token, 'sign_in', None)
         if challenge is None:
             return None
         try:
@@ -172,8 +178,8 @@ class Challenge(ModelSQL):
                 ('expires_at', '>', utc_now())], limit=1)
         if not challenges:
             return None
-        challenge, = challenges
+        challenge = webauthn.base64url_to_bytes(challenges[0].challenge)
         cls.delete(challenges)
-        return webauthn.base64url_to_bytes(challenge.challenge)
+        return challenge
 
 

@@ -40,7 +40,8 @@ async function post(url, body) {
     body: body === undefined ? undefined : JSON.stringify(body)});
   const answer = await response.json().catch(() => null);
   if (!response.ok || !answer) {
-    throw new Error(answer?.error?.message || 'うまくいきませんでした。');
+    throw new Error(answer?.error?.message
+      || 'パスキーを使えませんでした。しばらくしてから、もう一度お試しください。');
   }
   return answer;
 }

@@ -9,7 +9,16 @@ import threading
 
 from aiosmtpd.controller import Controller
 
-from trytond.config import config
+import trytond.config as config
+
+
+def restore(section, option, value):
+    "Put back an option of trytond's configuration (None: unset)."
+    if value is None:
+        config._config.remove_option(section, option)
+        config._cache_clear()
+    else:
+        config.set(section, option, value)
 
 
 def _free_port():
@@ -44,10 +53,7 @@ class MailServer:
 
     def stop(self):
         for option, value in self._previous.items():
-            if value is None:
-                config.remove_option('email', option)
-            else:
-                config.set('email', option, value)
+            restore('email', option, value)
         self.controller.stop()
 
     def last_to(self, address):
