@@ -122,6 +122,8 @@ class LinkRequest(Workflow, ModelSQL, ModelView):
         readonly=True, ondelete='CASCADE')
     state = fields.Selection([('requested', "Requested"), ('sent', "Sent")],
         "State", required=True, readonly=True)
+    requested_date = fields.Date("Requested Date", required=True,
+        readonly=True)
     sent_date = fields.Date("Sent Date", readonly=True)
 
     @classmethod
@@ -133,6 +135,10 @@ class LinkRequest(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'requested'
+
+    @staticmethod
+    def default_requested_date():
+        return clock.today()
 
     @classmethod
     def request(cls, holder):
