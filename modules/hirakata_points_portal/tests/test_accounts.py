@@ -13,6 +13,7 @@ from trytond.modules.hirakata_points_portal import guard, link, routes_link
 from trytond.modules.hirakata_points_portal.tests.mail import MailServer
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, PASSWORD, later, make_account, make_holder, reset_limits)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -376,9 +377,12 @@ class AccountsTestCase(RouteTestCase):
             clerk = create_user('unlink-clerk', 'group_store_staff')
             operator = create_user('unlink-desk', 'group_operator')
             with Transaction().set_user(clerk.id), \
-                    Transaction().set_context(_check_access=True), \
-                    self.assertRaises(Exception):
-                WebUser.unlink_holder([WebUser(user.id)])
+                    Transaction().set_context(_check_access=True):
+                # Store staff neither read residents' addresses nor unlink.
+                with self.assertRaises(AccessError):
+                    WebUser.read([user.id], ['email'])
+                with self.assertRaises(AccessError):
+                    WebUser.unlink_holder([WebUser(user.id)])
             with Transaction().set_user(operator.id), \
                     Transaction().set_context(_check_access=True), \
                     self.assertLogs('hirakata.portal', 'WARNING') as logs:
