@@ -266,6 +266,26 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(self.browser.post(self.url('code/new')).status_code,
             401)
 
+    @unittest.skipUnless(backend.name == 'postgresql',
+        "concurrent writers need PostgreSQL")
+    def test_parallel_first_failures_are_counted(self):
+        barrier = threading.Barrier(4)
+
+        def try_once(_):
+            client = self.client()
+            barrier.wait(timeout=30)
+            return client.post(self.url('sign-in'), data={
+                    'email': 'jiro@example.jp',
+                    'password': 'wrong-password'}).status_code
+        with ThreadPoolExecutor(4) as executor:
+            statuses = list(executor.map(try_once, range(4)))
+        self.assertEqual(statuses, [400] * 4)
+        with Transaction().start(DB_NAME, 0):
+            Failure = Pool().get('hirakata.portal.failure')
+            counter, = Failure.search([('key', '=',
+                        'account:jiro@example.jp')])
+            self.assertEqual(counter.failures, 4)
+
     def test_static_files_served(self):
         response = self.browser.get(self.url('static/passkey.js'))
         self.assertEqual(response.status_code, 200)
