@@ -10,6 +10,7 @@ own phone. The card number and birth date no longer sign anyone in.
 """
 import hmac
 import math
+import re
 
 from trytond.config import config
 from trytond.modules.hirakata_points.ratelimit import RateLimiter
@@ -30,6 +31,8 @@ REFUSED = "メールアドレスまたはパスワードが正しくありませ
 MAILS_BY_ADDRESS = RateLimiter(config.getint('hirakata_portal',
         'mails_per_hour_by_address', default=10), 3600)
 NEXT = {'code': 'code', 'account': 'account'}
+# An address a mail can go to (the mail itself verifies it).
+EMAIL = re.compile(r'[^@\s]+@[^@\s]+\.[^@\s.]+')
 
 
 def _email(form):
@@ -128,7 +131,7 @@ def sign_up(request, pool):
     WebUser = pool.get('web.user')
     email = _email(request.form)
     problem = _password_problem(request.form)
-    if not email or '@' not in email:
+    if not EMAIL.fullmatch(email):
         problem = "メールアドレスを正しく入力してください。"
     if problem:
         return html(pages.sign_up(problem, email), 400)
@@ -137,12 +140,8 @@ def sign_up(request, pool):
                 "1時間ほどたってから、もう一度お試しください。", email), 429)
     # The same answer whether the address has an account or not.
     if WebUser.find(email) is None:
-        try:
-            user, = WebUser.create([{'email': email,
-                        'password': _password(request.form)}])
-        except Exception:
-            return html(pages.sign_up(
-                    "メールアドレスを正しく入力してください。", email), 400)
+        user, = WebUser.create([{'email': email,
+                    'password': _password(request.form)}])
         WebUser.validate_email([user])
     return html(pages.done("確認メールを送りました",
             "%s に確認のメールを送りました。メールのリンクを開くと、登録が完了します。"
@@ -220,7 +219,8 @@ def reset(request, pool):
     # Checked here first: web_user's own check makes every later try of
     # the address sleep longer.
     if (user is None or not user.reset_password_token
-            or not hmac.compare_digest(user.reset_password_token, token)
+            or not hmac.compare_digest(user.reset_password_token.encode(),
+                token.encode())
             or not WebUser.set_password_token(email, token,
                 _password(form))):
         Failure.failed(keys, 'reset')
