@@ -337,6 +337,37 @@ class AccountsTestCase(RouteTestCase):
         self.assertEqual(self.link(client, card, shown['code'], birth)
             .status_code, 303)
 
+    def test_desk_prints_a_code_once(self):
+        birth = dt.date(1944, 2, 2)
+        holder, card, email = resident("窓口 来訪", birth)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Issue = pool.get('hirakata.portal.link_code.issue',
+                type='wizard')
+            codes = []
+            for login in ['desk-a', 'desk-b']:
+                operator = create_user(login, 'group_operator')
+                with Transaction().set_user(operator.id), \
+                        Transaction().set_context(_check_access=True,
+                            active_model='hirakata.holder',
+                            active_id=holder, active_ids=[holder]):
+                    session_id, _, _ = Issue.create()
+                    start = Issue.execute(session_id, {}, 'start')
+                    self.assertEqual(
+                        start['view']['defaults']['channel'], 'desk')
+                    result = Issue.execute(session_id, {'start': {
+                                'holder': holder, 'channel': 'desk'}},
+                        'issue')
+                    codes.append(result['view']['defaults']['code'])
+            transaction.commit()
+        client = self.client()
+        self.sign_in(client, email)
+        # The second print replaced the first.
+        self.assertEqual(self.link(client, card, codes[0], birth)
+            .status_code, 400)
+        self.assertEqual(self.link(client, card, codes[1], birth)
+            .status_code, 303)
+
     def test_mailing_list_prints_a_code_per_holder(self):
         birth = dt.date(1955, 5, 5)
         holder, card, email = resident("郵送 一郎", birth)
