@@ -20,6 +20,7 @@ import secrets
 from trytond.config import config
 from trytond.model import ModelSQL, Unique, fields
 from trytond.modules.hirakata_points.tokens import digest, utc_now
+from trytond.transaction import Transaction
 
 IDLE_TIME = dt.timedelta(minutes=config.getint(
         'hirakata_portal', 'idle_minutes', default=30))
@@ -66,6 +67,18 @@ class Session(ModelSQL):
             ('digest_unique', Unique(t, t.digest),
                 'hirakata_points_portal.msg_session_unique'),
             ]
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        # Sessions of the old sign-in (card number and birth date) end:
+        # they could spend points.
+        if table_h.column_exist('holder'):
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*cls.__table__().delete())
+            table_h.drop_column('holder')
+            table_h.drop_column('expires_at')
+        super().__register__(module)
 
     @classmethod
     def open(cls, web_user, method, user_agent):
