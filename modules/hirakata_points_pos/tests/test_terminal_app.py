@@ -80,11 +80,12 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
 
     def test_activation_with_the_one_time_code(self):
         self.open_app()
-        self.wait_text("端末の登録")
+        self.wait_text("12文字の利用開始コード")
         self.check_accessibility('activation')
-        self.type_into('code', '00000000')
+        self.type_into('code', 'ABCD-EFGH-JKMN')
         self.wait_text("利用開始コードが正しくないか")
-        self.type_into('code', self.code)
+        # As a clerk may type it: lower case, without the hyphens.
+        self.type_into('code', self.code.replace('-', '').lower())
         self.wait_text("カードまたはQRコードを読み取ってください")
         self.assertIn("ひらかた青果店", self.driver.title + self.wait_text(
                 "ひらかた青果店"))
