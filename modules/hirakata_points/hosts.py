@@ -20,6 +20,7 @@ import functools
 import hashlib
 import html
 import json
+import mimetypes
 import os
 import posixpath
 import re
@@ -146,6 +147,15 @@ def _served_unlisted(root, path):
         or relative.startswith(SAO_FOLDERS))
 
 
+def _missing_customisation(root, path):
+    """Whether path is a file index.html loads that is not there: sao's
+    custom.js and custom.css, for a site's own changes. Answered empty,
+    not refused in the console."""
+    relative = posixpath.normpath(path.lstrip('/') or '.')
+    return (relative in sao_files(root)[0]
+        and not os.path.exists(os.path.join(root, relative)))
+
+
 def _refusal(environ, status):
     """A refusal in the caller's language: JSON (with a stable code) for
     the API and JSON-RPC, a short Japanese page otherwise."""
@@ -189,11 +199,15 @@ class HostLayer:
         surface = surface_of(path)
         served = surface_of_host(environ.get('HTTP_HOST'))
         root = config.get('web', 'root')
-        if served not in {'*', surface} or (
-                surface == 'backoffice' and root
-                and environ.get('REQUEST_METHOD') in {'GET', 'HEAD'}
-                and _served_unlisted(root, path)):
+        if served not in {'*', surface}:
             return _refusal(environ, 404)(environ, start_response)
+        if (surface == 'backoffice' and root
+                and environ.get('REQUEST_METHOD') in {'GET', 'HEAD'}):
+            if _served_unlisted(root, path):
+                return _refusal(environ, 404)(environ, start_response)
+            if _missing_customisation(root, path):
+                return Response('', mimetype=mimetypes.guess_type(path)[0],
+                    headers=dict(COMMON_HEADERS))(environ, start_response)
         headers = dict(COMMON_HEADERS)
         if surface == 'backoffice':
             headers['Content-Security-Policy'] = backoffice_csp(root)

@@ -29,10 +29,11 @@ WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 
 
 class Server:
-    "trytond's WSGI application on a free port of 127.0.0.1; url is path's."
+    """trytond's WSGI application (or wsgi) on a free port of 127.0.0.1;
+    url is path's."""
 
-    def __init__(self, path='hirakata/terminal/'):
-        self.server = make_server('127.0.0.1', 0, app, threaded=True)
+    def __init__(self, path='hirakata/terminal/', wsgi=app):
+        self.server = make_server('127.0.0.1', 0, wsgi, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever,
             daemon=True)
         self.thread.start()
@@ -58,6 +59,8 @@ def chromium(width=800, height=1280, camera=None):
             '--use-file-for-fake-video-capture=%s' % camera]
     for argument in arguments:
         options.add_argument(argument)
+    # The console (e.g. Content-Security-Policy violations) for the tests.
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
