@@ -32,7 +32,7 @@ try {
   found.fetched = null;
 }
 done(found);
-'''.replace('await indexedDB', 'await indexedDB')
+'''
 
 
 @unittest.skipUnless(backend.name == 'postgresql',

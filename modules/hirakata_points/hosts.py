@@ -92,6 +92,8 @@ def sao_files(root):
     """The files under sao's folder root that the back office serves
     (paths relative to root), and the content security policy of its
     index.html (hashes of its inline script and javascript: links)."""
+    if not os.path.isfile(os.path.join(root, 'index.html')):
+        return frozenset(), ''
     with open(os.path.join(root, 'index.html'), encoding='utf-8') as f:
         index = f.read()
     files = {'index.html'}
@@ -122,8 +124,7 @@ def backoffice_csp(root):
     ('unsafe-hashes' for the menu button's javascript: link); inline
     styles, which sao sets on its elements. Not 'unsafe-eval': only sao's
     PYSON field editor (domains typed by an administrator) needs it."""
-    hashes = sao_files(root)[1] if root and os.path.isfile(
-        os.path.join(root, 'index.html')) else ''
+    hashes = sao_files(root)[1] if root else ''
     return ("default-src 'self'; script-src 'self' 'unsafe-hashes' %s; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
         "font-src 'self' data:; connect-src 'self'; media-src 'self'; "
