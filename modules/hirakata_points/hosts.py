@@ -172,7 +172,7 @@ def _refusal(environ, status):
     else:
         body = ('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
             '<title>%s</title></head><body><main><h1>%s</h1></main></body>'
-            '</html>' % (status, html.escape(message)))
+            '</html>' % ((html.escape(message),) * 2))
         mimetype = 'text/html'
     return Response(body, status=status, mimetype=mimetype,
         headers=dict(COMMON_HEADERS, **{'Cache-Control': 'no-store',
