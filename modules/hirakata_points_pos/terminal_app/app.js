@@ -116,7 +116,7 @@ function activation() {
   const error = h('p', {class: 'message error', role: 'alert', hidden: true});
   show(h('h1', {}, '端末の登録'),
     h('p', {id: 'code-hint'},
-      '事務局から受け取った12文字の利用開始コード(例: ABCD-EFGH-JKMN)を入力してください。ハイフンは省略できます。'),
+      '事務局から受け取った12文字の利用開始コード（例：ABCD-EFGH-JKMN）を入力してください。ハイフンは省略できます。'),
     h('form', {onsubmit: async (event) => {
       event.preventDefault();
       try {
