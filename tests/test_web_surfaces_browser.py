@@ -57,7 +57,7 @@ class WebSurfacesBrowserTestCase(BrowserMixin, RouteTestCase):
         super().setUpClass()
         cls.stack = [configured('web', root=SAO)]
         cls.stack[0].__enter__()
-        cls.server = Server('', wsgi=with_sao(app.wsgi_app.app))
+        cls.server = Server('', application=with_sao(app.wsgi_app.app))
         port = cls.server.server.port
         cls.origins = {
             'backoffice': 'http://127.0.0.1:%s' % port,

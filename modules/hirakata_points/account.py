@@ -240,6 +240,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        clock.to_the_second(cls.create_date)
         t = cls.__table__()
         cls._sql_constraints += [
             ('idempotency_key_unique', Unique(t, t.idempotency_key),

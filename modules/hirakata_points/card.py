@@ -4,7 +4,7 @@ from collections import namedtuple
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import identifier as ident
@@ -57,7 +57,8 @@ class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             ], "State", required=True, readonly=True, sort=False)
     blocked_reason = fields.Selection(BLOCK_REASONS, "Blocked Reason",
         readonly=True)
-    blocked_at = fields.Timestamp("Blocked At", readonly=True)
+    blocked_at = clock.to_the_second(
+        fields.Timestamp("Blocked At", readonly=True))
     replaced_by = fields.Many2One('hirakata.card', "Replaced By",
         readonly=True, ondelete='RESTRICT')
 
@@ -77,9 +78,11 @@ class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
                     'invisible': Eval('state') != 'active',
                     'depends': ['state'],
                     },
+                # A lost card is blocked at once by phone, and re-issued
+                # later at the desk: only a replaced card has no re-issue.
                 'reissue': {
-                    'invisible': Eval('state') == 'blocked',
-                    'depends': ['state'],
+                    'invisible': Bool(Eval('replaced_by')),
+                    'depends': ['replaced_by'],
                     },
                 })
         cls._order = [('issue_date', 'DESC'), ('id', 'DESC')]
@@ -185,6 +188,10 @@ class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         The account keeps its balance, lots (with their expiry dates) and
         history, so all of it carries over to the new card at once.
         """
+        if self.replaced_by:
+            raise CardBlocked(gettext(
+                    'hirakata_points.msg_card_already_replaced',
+                    card=self.rec_name, new_card=self.replaced_by.rec_name))
         if self.state == 'active':
             self.block([self], reason=reason)
         new_card, = self.create([{

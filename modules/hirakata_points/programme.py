@@ -19,7 +19,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import expiry, statement
+from . import clock, expiry, statement
 from .account import CHANNELS
 from .buttons import ButtonsForTheirGroups
 from .exceptions import (
@@ -339,6 +339,7 @@ class Event(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
+        clock.to_the_second(cls.create_date)
 
 
 class Participation(ModelSQL, ModelView):

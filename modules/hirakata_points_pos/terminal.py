@@ -5,7 +5,7 @@ import unicodedata
 from collections import namedtuple
 
 from trytond.i18n import gettext
-from trytond.modules.hirakata_points import statement
+from trytond.modules.hirakata_points import clock, statement
 from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
@@ -69,14 +69,17 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     activation_code = fields.Char("Activation Code", readonly=True,
         states={'invisible': Eval('state') != 'registered'},
         help="Type it once on the device to activate it.")
-    activation_expires = fields.Timestamp("Activation Code Expires",
-        readonly=True,
-        states={'invisible': Eval('state') != 'registered'})
+    activation_expires = clock.to_the_second(fields.Timestamp(
+            "Activation Code Expires", readonly=True,
+            states={'invisible': Eval('state') != 'registered'}))
     credential_digest = fields.Char("Credential Digest", readonly=True)
-    activated_at = fields.Timestamp("Activated At", readonly=True)
-    revoked_at = fields.Timestamp("Revoked At", readonly=True)
+    activated_at = clock.to_the_second(
+        fields.Timestamp("Activated At", readonly=True))
+    revoked_at = clock.to_the_second(
+        fields.Timestamp("Revoked At", readonly=True))
     revoked_reason = fields.Char("Revoked Reason", readonly=True)
-    last_used = fields.Timestamp("Last Used", readonly=True)
+    last_used = clock.to_the_second(
+        fields.Timestamp("Last Used", readonly=True))
 
     @classmethod
     def __setup__(cls):

@@ -29,16 +29,17 @@ WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 
 
 class Server:
-    """trytond's WSGI application (or wsgi) on a free port of 127.0.0.1;
-    url is path's."""
+    """A WSGI application (trytond's by default) on a free port of
+    127.0.0.1; root is the server's address, url is path's in the test
+    database."""
 
-    def __init__(self, path='hirakata/terminal/', wsgi=app):
-        self.server = make_server('127.0.0.1', 0, wsgi, threaded=True)
+    def __init__(self, path='hirakata/terminal/', application=app):
+        self.server = make_server('127.0.0.1', 0, application, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever,
             daemon=True)
         self.thread.start()
-        self.url = 'http://127.0.0.1:%s/%s/%s' % (
-            self.server.port, DB_NAME, path)
+        self.root = 'http://127.0.0.1:%s/' % self.server.port
+        self.url = '%s%s/%s' % (self.root, DB_NAME, path)
 
     def stop(self):
         self.server.shutdown()
@@ -59,9 +60,11 @@ def chromium(width=800, height=1280, camera=None):
             '--use-file-for-fake-video-capture=%s' % camera]
     for argument in arguments:
         options.add_argument(argument)
-    # The console (e.g. Content-Security-Policy violations) for the tests.
+    # The console, for the tests that fail on a script error.
     options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # In Hirakata's time zone, as the city's and the residents' browsers.
+    service = Service(CHROMEDRIVER, env=dict(os.environ, TZ='Asia/Tokyo'))
+    return webdriver.Chrome(service=service, options=options)
 
 
 def camera_video(path, image, size, width=640, height=480, frames=10):

@@ -425,6 +425,18 @@ class HirakataPointsTestCase(ModuleTestCase):
         self.assertEqual(Card(old.id).replaced_by, new)
 
     @with_transaction()
+    def test_card_blocked_by_phone_is_reissued_once_at_the_desk(self):
+        Card = Pool().get('hirakata.card')
+        holder = create_holder(idm='0102030405060708')
+        old, = holder.cards
+        Card.block([old], reason='lost')
+        new = Card(old.id).reissue_to('felica', '1112131415161718', 'lost')
+        self.assertEqual(new.state, 'active')
+        with self.assertRaises(CardBlocked):
+            Card(old.id).reissue_to('felica', '2122232425262728', 'lost')
+        self.assertEqual(len(Card.search([('holder', '=', holder.id)])), 2)
+
+    @with_transaction()
     def test_card_key_cannot_be_edited(self):
         Card = Pool().get('hirakata.card')
         holder = create_holder(idm='0102030405060708')

@@ -1,0 +1,227 @@
+"""Each role's main tasks in the back office, as its users do them: signed
+in to sao in headless Chromium, clicking menus, typing into forms, pressing
+buttons. Every test fails on a script error in the console and on an error
+or warning dialog. One browser and one database (the demo's users and
+data, built once) for the whole class.
+
+docs/architecture.md's table of roles says who does what.
+"""
+import os
+import random
+import sys
+import unittest
+
+from trytond import backend
+from trytond.modules.hirakata_points.tests.browser import (
+    ROOT, SCREENSHOTS, Server)
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
+from trytond.tests.test_tryton import RouteTestCase
+from trytond.transaction import Transaction
+
+from .sao import Sao, back_office_browser, sao_app
+
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+import demo_data  # noqa: E402
+
+
+@unittest.skipUnless(backend.name == 'postgresql',
+    "a real server needs a database other connections see")
+class BackOfficeRolesTestCase(RouteTestCase):
+    "Each role's main tasks in sao"
+    module = 'hirakata_points_portal'
+    extras = ['hirakata_points_pos']
+
+    @classmethod
+    def setUpDatabase(cls):
+        load_japanese()
+        random.seed(20261202)
+        # As scripts/demo_data.py runs it: as root, not as admin.
+        with Transaction().set_user(0):
+            demo_data.load(holders_count=8)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server(path='', application=sao_app())
+        cls.driver = back_office_browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.sao = Sao(self.driver, self.server.root, self.db_name)
+        self.sao.console_errors()  # what an earlier test left
+        # Run last to first: leave the page (sao saves its state as it
+        # goes, which the next test's first check drops), then forget the
+        # session.
+        self.addCleanup(self.driver.get, 'about:blank')
+        self.addCleanup(self.driver.execute_script,
+            'localStorage.clear(); sessionStorage.clear();')
+
+    def tearDown(self):
+        if os.environ.get('HP_FAILED_SCREENS'):
+            self.driver.save_screenshot(os.path.join(
+                    os.environ['HP_FAILED_SCREENS'], self.id() + '.png'))
+        super().tearDown()
+
+    def sign_in(self, login):
+        self.sao.sign_in(login, login + '-demo')
+
+    def check(self):
+        "No error dialog, no script error so far."
+        self.assertEqual(self.sao.dialog_errors(), [])
+        self.assertEqual(self.sao.console_errors(), [])
+
+    def screenshot(self, name):
+        if SCREENSHOTS:
+            self.driver.save_screenshot(os.path.join(SCREENSHOTS,
+                    'backoffice-%s.png' % name))
+
+    def test_programme_drafted_approved_and_opened(self):
+        "City staff draft and submit; the approver approves; staff open it"
+        sao = self.sao
+        self.sign_in('city')
+        sao.open_menu("ポイント制度", "事業", "事業")
+        sao.toolbar('new_')
+        sao.fill(code='K-900', name="ひらかた健康体操教室",
+            start_date='2027/01/05', end_date='2027/03/31', budget=20000,
+            points=30)
+        sao.choose(type="教室・講座", department="健康づくり課")
+        sao.add_line("開催回", date='2027/01/12', name="第1回")
+        sao.toolbar('save')
+        self.check()
+        sao.press("申請")
+        self.assertEqual(sao.value('state', "申請済"), "申請済")
+        self.screenshot('programme-city-staff')
+        self.check()
+        sao.sign_out()
+
+        self.sign_in('approver')
+        sao.open_menu("ポイント制度", "事業", "事業")
+        sao.open_record('K-900')
+        sao.press("承認")
+        self.assertEqual(sao.value('state', "承認済"), "承認済")
+        sao.open_page("履歴")
+        self.assertEqual(sao.value('approved_by', "市 承認者"), "市 承認者")
+        self.screenshot('programme-approver')
+        self.check()
+        sao.sign_out()
+
+        self.sign_in('city')
+        sao.open_menu("ポイント制度", "事業", "事業")
+        sao.open_record('K-900')
+        sao.press("受付開始")
+        self.assertEqual(sao.value('state', "受付中"), "受付中")
+        self.check()
+
+    def test_store_approved_activated_and_its_terminal_registered(self):
+        """The operator registers a store's application, the city approves
+        it, the operator activates it and registers its terminal"""
+        sao = self.sao
+        self.sign_in('operator')
+        sao.open_menu("ポイント制度", "協力店舗", "協力店舗")
+        sao.toolbar('new_')
+        sao.fill(name="ひらかた茶舗", address="大阪府枚方市岡本町",
+            opening_hours="10:00-18:00")
+        sao.choose(category="食料品", district="枚方小学校区")
+        sao.toolbar('save')
+        self.check()
+        self.assertEqual(sao.value('state', "申請中"), "申請中")
+        sao.sign_out()
+
+        self.sign_in('approver')
+        sao.open_menu("ポイント制度", "協力店舗", "協力店舗")
+        sao.open_record("ひらかた茶舗")
+        sao.press("承認")
+        self.assertEqual(sao.value('state', "承認済"), "承認済")
+        self.check()
+        sao.sign_out()
+
+        self.sign_in('operator')
+        sao.open_menu("ポイント制度", "協力店舗", "協力店舗")
+        sao.open_record("ひらかた茶舗")
+        sao.press("稼働開始")
+        self.assertEqual(sao.value('state', "稼働中"), "稼働中")
+        self.check()
+
+        sao.open_menu("ポイント制度", "協力店舗", "端末")
+        sao.toolbar('new_')
+        sao.fill(name="レジ1")
+        sao.choose(store="ひらかた茶舗")
+        sao.toolbar('save')
+        self.check()
+        code = sao.wait(lambda d: sao.value('activation_code'))
+        self.assertRegex(code, r'\S{8,}')
+        self.screenshot('terminal-operator')
+        # The code the operator reads activates the terminal.
+        response = self.client().post(
+            '/%s/hirakata/api/v1/terminal/activate' % self.db_name,
+            json={'code': code})
+        self.assertEqual(response.status_code, 200, response.text)
+
+    def test_store_staff_see_their_store_terminals_and_campaigns(self):
+        "Store staff open their own store and nobody else's"
+        sao = self.sao
+        self.sign_in('store')
+        sao.open_menu("ポイント制度", "協力店舗", "協力店舗")
+        rows = sao.rows()
+        self.assertEqual(len(rows), 1, rows)
+        self.assertIn("ひらかた青果店", rows[0])
+        sao.open_record("ひらかた青果店")
+        self.assertIn("シニア応援ダブルポイント", sao.tab().text)
+        sao.open_page("端末")
+        self.assertIn("レジ1", sao.tab().text)
+        self.screenshot('store-staff-own-store')
+        self.check()
+
+    def test_card_blocked_and_reissued(self):
+        "The operator blocks a lost card and re-issues one to its holder"
+        sao = self.sao
+        self.sign_in('operator')
+        sao.open_menu("ポイント制度", "カード")
+        sao.open_first()
+        holder = sao.value('holder')
+        sao.press("利用停止", confirm=True)
+        self.assertEqual(sao.value('state', "停止中"), "停止中")
+        sao.press("再発行")
+        sao.fill(reason="紛失", technology="FeliCa",
+            identifier='0123456789ABCDEF')
+        sao.press("再発行")
+        self.check()
+        self.assertTrue(sao.wait(lambda d: sao.value('replaced_by')))
+        sao.open_menu("ポイント制度", "カード")
+        sao.open_record('0123456789ABCDEF')
+        self.assertEqual(sao.value('holder', holder), holder)
+        self.assertEqual(sao.value('state', "利用中"), "利用中")
+        self.screenshot('card-operator')
+        self.check()
+
+    def test_accountant_reads_the_ledger(self):
+        "The accountant finds the ledger and its entries, read only"
+        sao = self.sao
+        self.sign_in('accountant')
+        sao.open_menu("ポイント制度", "ポイント台帳")
+        self.assertTrue(sao.rows())
+        sao.open_first()
+        self.assertFalse(sao.toolbar_enabled('new_'))
+        self.screenshot('ledger-accountant')
+        self.check()
+
+    def test_auditor_reads_holders_and_programmes(self):
+        "The auditor reads holders and programmes, and changes nothing"
+        sao = self.sao
+        self.sign_in('auditor')
+        sao.open_menu("ポイント制度", "利用者")
+        self.assertTrue(sao.rows())
+        self.assertFalse(sao.toolbar_enabled('new_'))
+        sao.open_menu("ポイント制度", "事業", "事業")
+        self.assertTrue(sao.rows())
+        self.screenshot('programmes-auditor')
+        self.check()
+
+
+del RouteTestCase
