@@ -48,7 +48,8 @@ def configured(section, **options):
 def with_sao(wsgi_app):
     """trytond's application serving sao's folder as [web] root makes it
     (trytond adds its static files when it is imported), behind the layer."""
-    return hosts.HostLayer(SharedDataMiddlewareIndex(wsgi_app, {'/': SAO}))
+    return hosts.HostLayer(SharedDataMiddlewareIndex(wsgi_app, {'/': SAO}),
+        root=SAO)
 
 
 class WebSurfacesTestCase(RouteTestCase):
@@ -65,9 +66,6 @@ class WebSurfacesTestCase(RouteTestCase):
         # The layer trytond's application already has, without it.
         self.assertIsInstance(app.wsgi_app, hosts.HostLayer)
         self.sao = Client(with_sao(app.wsgi_app.app), Response)
-        stack = configured('web', root=SAO)
-        stack.__enter__()
-        self.addCleanup(stack.__exit__, None, None, None)
 
     def origins(self):
         return configured('hirakata_points', **{

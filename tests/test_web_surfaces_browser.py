@@ -16,7 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.wsgi import app
 
-from .test_web_surfaces import SAO, configured, with_sao
+from .test_web_surfaces import configured, with_sao
 
 PASSWORD = 'Sao-under-CSP-2026'
 # What a script injected into a portal page would try.
@@ -55,8 +55,6 @@ class WebSurfacesBrowserTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.stack = [configured('web', root=SAO)]
-        cls.stack[0].__enter__()
         cls.server = Server('', application=with_sao(app.wsgi_app.app))
         port = cls.server.server.port
         cls.origins = {
@@ -64,9 +62,9 @@ class WebSurfacesBrowserTestCase(BrowserMixin, RouteTestCase):
             'portal': 'http://localhost:%s' % port,
             'terminal': 'http://terminal.localhost:%s' % port,
             }
-        cls.stack.append(configured('hirakata_points', **{
-                    '%s_origin' % s: o for s, o in cls.origins.items()}))
-        cls.stack[1].__enter__()
+        cls.origins_configured = configured('hirakata_points', **{
+                '%s_origin' % s: o for s, o in cls.origins.items()})
+        cls.origins_configured.__enter__()
         cls.pages = {
             'backoffice': '/',
             'portal': '/%s/hirakata/portal/sign-in' % DB_NAME,
@@ -76,8 +74,7 @@ class WebSurfacesBrowserTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        for context in reversed(cls.stack):
-            context.__exit__(None, None, None)
+        cls.origins_configured.__exit__(None, None, None)
         super().tearDownClass()
 
     def setUp(self):

@@ -181,10 +181,12 @@ def _refusal(environ, status):
 
 
 class HostLayer:
-    "The WSGI layer in front of trytond's application (see the module)."
+    """The WSGI layer in front of trytond's application (see the module);
+    root is sao's folder, by default [web] root."""
 
-    def __init__(self, app):
+    def __init__(self, app, root=None):
         self.app = app
+        self.root = root
         num_proxies = config.getint('web', 'num_proxies')
         if num_proxies:
             # trytond applies the same fix inside: the host and scheme the
@@ -199,7 +201,7 @@ class HostLayer:
         path = environ.get('PATH_INFO', '') or '/'
         surface = surface_of(path)
         served = surface_of_host(environ.get('HTTP_HOST'))
-        root = config.get('web', 'root')
+        root = self.root or config.get('web', 'root')
         if served not in {'*', surface}:
             return _refusal(environ, 404)(environ, start_response)
         if (surface == 'backoffice' and root
