@@ -1,7 +1,7 @@
 """Benchmark of the participant import (city programmes issue).
 
 Uses the database of benchmark_ledger.py (run it first: 200,000 holders),
-opens a programme and imports a list of --rows holders: the preview, then
+activates the programme module there, opens a programme and imports a list of --rows holders: the preview, then
 the grant, each timed. Usage:
     .venv/bin/python scripts/benchmark_import.py [--rows 10000]
 Not a test: it prints figures for docs/performance.md.
@@ -18,6 +18,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--rows', type=int, default=10000)
     args = parser.parse_args()
+    ledger_bench.activate(['hirakata_points_programme'])
     ledger_bench._init()
     from trytond.pool import Pool
     from trytond.transaction import Transaction

@@ -42,17 +42,23 @@ def psql(sql, db=DB, bulk=False):
 def create_database(modules=('hirakata_points',)):
     psql('DROP DATABASE IF EXISTS %s' % DB, db='postgres')
     psql('CREATE DATABASE %s' % DB, db='postgres')
+    _admin('--all', '--email', 'a@example.jp')
+    activate(modules)
+
+
+def activate(modules):
+    "Activate modules, and those they depend on, in the database."
+    _admin('-u', *modules, '--activate-dependencies')
+
+
+def _admin(*args):
     env = dict(os.environ, TRYTOND_DATABASE__URI=URI,
         TRYTONPASSFILE=os.path.join(ROOT, 'var', 'bench.pass'))
     os.makedirs(os.path.join(ROOT, 'var'), exist_ok=True)
     with open(env['TRYTONPASSFILE'], 'w') as f:
         f.write('admin\n')
-    admin = os.path.join(BIN, 'trytond-admin')
-    subprocess.run([admin, '-d', DB, '--all', '--email', 'a@example.jp'],
+    subprocess.run([os.path.join(BIN, 'trytond-admin'), '-d', DB, *args],
         env=env, check=True, capture_output=True)
-    subprocess.run([admin, '-d', DB, '-u', *modules,
-            '--activate-dependencies'], env=env, check=True,
-        capture_output=True)
 
 
 def load(holders, all_due=False):

@@ -13,7 +13,7 @@ import argparse
 import secrets
 import tomllib
 
-from trytond.config import config
+from trytond import config
 
 GROUPS = {'city_staff', 'city_approver', 'operator', 'store_staff',
     'accountant', 'auditor'}

@@ -58,11 +58,38 @@ class Sao:
 
     def sign_out(self):
         "Sign out, closing the tabs (sao asks first)."
+        self.idle()
+        try:
+            self.wait(lambda d: not any(self.changed()), timeout=5)
+        except TimeoutException:
+            pass
+        assert not any(self.changed()), "changed on screen: %s" % (
+            self.changed())
         self.driver.execute_script('Sao.logout();')
-        self.visible('.confirmation-dialog').find_element(By.XPATH,
-            './/button[@title="%s"]' % self.gettext("OK")).click()
-        self.visible('#login')
+
+        def signed_out(driver):
+            for dialog in driver.find_elements(By.CSS_SELECTOR,
+                    '.confirmation-dialog'):
+                if dialog.is_displayed():
+                    dialog.find_element(By.XPATH, './/button[@title="%s"]'
+                        % self.gettext("OK")).click()
+            return any(e.is_displayed()
+                for e in driver.find_elements(By.ID, 'login'))
+        self.wait(signed_out)
         self.driver.execute_script('localStorage.clear();')
+
+    def changed(self):
+        """Per tab, what sao would ask to save: fields changed on its
+        record, or widgets showing other than the record (typed and not
+        yet set, or not yet redrawn after a reload)."""
+        return self.driver.execute_script(
+            'return Sao.Tab.tabs.map((t) => {'
+            ' const s = t.screen, v = s && s.current_view, r = s'
+            '  && s.current_record;'
+            ' const fields = r ? Object.keys(r.modified_fields) : [];'
+            ' const widgets = v && v.widgets ? Object.keys(v.widgets).filter('
+            '  (n) => v.widgets[n].some((w) => w.modified)) : [];'
+            ' return fields.concat(widgets); });')
 
     def idle(self, timeout=20):
         "Wait until sao has no request in flight."
@@ -144,6 +171,12 @@ class Sao:
             self.visible('.confirmation-dialog').find_element(By.XPATH,
                 './/button[@title="%s"]' % self.gettext("OK")).click()
         self.idle()
+        # Until the record the button reloaded is drawn again.
+        try:
+            self.wait(lambda d: not any(self.changed()))
+        except TimeoutException:
+            raise AssertionError("changed on screen after %s: %s" % (
+                    label, self.changed()))
 
     def toolbar(self, name):
         "Press the tab's toolbar button name (new_, save, switch_, reload)."

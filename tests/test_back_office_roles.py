@@ -29,7 +29,7 @@ import demo_data  # noqa: E402
 class BackOfficeRolesTestCase(RouteTestCase):
     "Each role's main tasks in sao"
     module = 'hirakata_points_portal'
-    extras = ['hirakata_points_pos']
+    extras = ['hirakata_points_pos', 'hirakata_points_programme']
 
     @classmethod
     def setUpDatabase(cls):

@@ -21,7 +21,8 @@ from trytond.transaction import Transaction
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAO = os.path.join(ROOT, 'node_modules', 'tryton-sao', 'dist',
     'tryton-sao.js')
-MODULES = ['hirakata_points', 'hirakata_points_pos', 'hirakata_points_portal']
+MODULES = ['hirakata_points', 'hirakata_points_pos',
+    'hirakata_points_programme', 'hirakata_points_portal']
 GROUPS = ['group_city_staff', 'group_city_approver', 'group_operator',
     'group_store_staff', 'group_accountant', 'group_auditor']
 
@@ -39,7 +40,7 @@ class BackOfficeViewsTestCase(_DBTestCase):
     "Every screen, menu entry and button, as each role sees them"
     maxDiff = None
     module = 'hirakata_points_pos'
-    extras = ['hirakata_points_portal']
+    extras = ['hirakata_points_programme', 'hirakata_points_portal']
 
     @classmethod
     def setUpClass(cls):

@@ -240,7 +240,6 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        clock.to_the_second(cls.create_date)
         t = cls.__table__()
         cls._sql_constraints += [
             ('idempotency_key_unique', Unique(t, t.idempotency_key),
@@ -261,7 +260,7 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
     @classmethod
     def _get_origin(cls):
         "Models an entry can come from; modules add theirs."
-        return ['hirakata.point.entry', 'hirakata.programme']
+        return ['hirakata.point.entry']
 
     @classmethod
     def get_origin(cls):
@@ -283,8 +282,6 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
 
     def holder_description(self):
         "The entry as its holder reads it (the portal): what, and where."
-        if getattr(self.origin, '__name__', None) == 'hirakata.programme':
-            return '%s（%s）' % (self.kind_string, self.origin.rec_name)
         return self.kind_string
 
 

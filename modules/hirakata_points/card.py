@@ -57,8 +57,7 @@ class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             ], "State", required=True, readonly=True, sort=False)
     blocked_reason = fields.Selection(BLOCK_REASONS, "Blocked Reason",
         readonly=True)
-    blocked_at = clock.to_the_second(
-        fields.Timestamp("Blocked At", readonly=True))
+    blocked_at = fields.Timestamp("Blocked At", readonly=True)
     replaced_by = fields.Many2One('hirakata.card', "Replaced By",
         readonly=True, ondelete='RESTRICT')
 

@@ -63,9 +63,3 @@ def frozen(moment):
         yield
     finally:
         _frozen_at = previous
-
-
-def to_the_second(field):
-    "A timestamp field shown to the second, not the microsecond."
-    field.format = '%H:%M:%S'
-    return field

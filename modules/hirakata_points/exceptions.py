@@ -56,30 +56,6 @@ class HolderValidationError(ValidationError):
     error_code = 'invalid_holder'
 
 
-class ProgrammeError(PointError):
-    error_code = 'programme'
-
-
-class ParticipationDuplicate(ProgrammeError):
-    error_code = 'participation_duplicate'
-
-
-class ProgrammeNotOpen(ProgrammeError):
-    error_code = 'programme_not_open'
-
-
-class NotEligible(ProgrammeError):
-    error_code = 'not_eligible'
-
-
-class OverCap(ProgrammeError):
-    error_code = 'over_cap'
-
-
-class OverBudget(ProgrammeError):
-    error_code = 'over_budget'
-
-
 class PhoneCodeInvalid(CardError):
     error_code = 'phone_code_invalid'
 

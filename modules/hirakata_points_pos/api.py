@@ -60,14 +60,6 @@ ERRORS = {
     'unknown_card': (404, 'msg_api_unknown_card'),
     'unknown_transaction': (404, 'msg_api_unknown_transaction'),
     'insufficient_points': (409, 'msg_api_insufficient_points'),
-    'participation_duplicate': (409, 'msg_api_participation_duplicate'),
-    'programme_not_open': (409, 'msg_api_programme_refused'),
-    'not_eligible': (409, 'msg_api_programme_refused'),
-    'over_cap': (409, 'msg_api_programme_refused'),
-    'over_budget': (409, 'msg_api_programme_refused'),
-    'session_not_today': (409, 'msg_api_session_not_today'),
-    'invalid_hours': (400, 'msg_api_invalid_hours'),
-    'invalid_participation': (400, 'msg_api_programme_refused'),
     'card_blocked': (409, 'msg_api_card_blocked'),
     'phone_code_invalid': (404, 'hirakata_points.msg_phone_code_invalid'),
     'phone_code_used': (409, 'hirakata_points.msg_phone_code_used'),
@@ -95,16 +87,20 @@ _LEDGER_CODES = {
     'phone_code_invalid': 'phone_code_invalid',
     'phone_code_used': 'phone_code_used',
     'invalid_identifier': 'invalid_identifier',
-    'participation_duplicate': 'participation_duplicate',
-    'programme_not_open': 'programme_not_open',
-    'not_eligible': 'not_eligible',
-    'over_cap': 'over_cap',
-    'over_budget': 'over_budget',
-    'programme': 'invalid_participation',
     }
 # Refusals whose own message tells the clerk more than the generic one.
-_KEEP_MESSAGE = {'insufficient_points', 'programme_not_open', 'not_eligible',
-    'over_cap', 'over_budget', 'invalid_participation'}
+_KEEP_MESSAGE = {'insufficient_points'}
+
+
+def register_errors(errors, module, exception_codes=None, keep_message=()):
+    """Add the errors of another module's routes: errors is code: (HTTP
+    status, id of its message in module); exception_codes maps the
+    error_code of that module's exceptions to them, and keep_message names
+    those that answer with the exception's own message."""
+    ERRORS.update({code: (status, '%s.%s' % (module, message_id))
+            for code, (status, message_id) in errors.items()})
+    _LEDGER_CODES.update(exception_codes or {})
+    _KEEP_MESSAGE.update(keep_message)
 
 
 def from_point_error(error):
@@ -166,14 +162,15 @@ def card_summary(card):
 
 def describe(terminal):
     """The terminal and what it serves: its store with the rate and today's
-    campaigns, its programme session, or nothing for a kiosk."""
+    campaigns, what a kind that another module adds serves (a programme
+    venue's session), or nothing for a kiosk."""
+    pool = Pool()
     result = {'terminal': {'id': terminal.id, 'name': terminal.name,
             'kind': terminal.kind}}
-    if terminal.kind == 'venue':
-        result['venue'] = venue_status(terminal)
+    result.update(pool.get('hirakata.terminal').describe(terminal))
     if terminal.kind != 'store':
         return result
-    Store = Pool().get('hirakata.store')
+    Store = pool.get('hirakata.store')
     campaigns = Store.campaigns_on(terminal.store, clock.today())
     result.update({
         'store': {'code': terminal.store_code, 'name': terminal.store_name,
@@ -414,77 +411,3 @@ def transactions(terminal, date, page):
         'has_more': len(entries) > PAGE_SIZE,
         'transactions': entries[:PAGE_SIZE],
         }
-
-
-def venue_status(terminal):
-    """The venue terminal's session, how many took part so far and the
-    latest of them (masked), for the running count on the screen."""
-    pool = Pool()
-    Session = pool.get('hirakata.programme.session')
-    Participation = pool.get('hirakata.programme.participation')
-    session = Session(terminal.session)
-    latest = Participation.search([('session', '=', session.id)],
-        order=[('id', 'DESC')], limit=10)
-    return {
-        'session': {'id': session.id, 'name': session.name,
-            'date': session.date.strftime('%Y/%m/%d')},
-        'programme': {'code': session.programme.code,
-            'name': session.programme.name,
-            'state': session.programme.state},
-        'count': Participation.search([('session', '=', session.id)],
-            count=True),
-        'latest': [_participation(p) for p in latest],
-        }
-
-
-def _participation(participation):
-    return {
-        'id': participation.id,
-        'holder': {'name': mask_name(participation.holder.name_kana)},
-        'points': participation.points,
-        'recorded_at': clock.city_time(participation.create_date).strftime(
-            '%Y/%m/%d %H:%M:%S'),
-        }
-
-
-def record_participation(terminal, card, hours, key):
-    """Record the card holder's participation in the venue terminal's
-    session and grant its points (R11): once per holder and session, the
-    same key again answers the first participation."""
-    pool = Pool()
-    Session = pool.get('hirakata.programme.session')
-    Participation = pool.get('hirakata.programme.participation')
-    Holder = pool.get('hirakata.holder')
-    require_kind(terminal, 'venue')
-    session = Session(terminal.session)
-    # A tap sent again (even the next morning) answers what it recorded.
-    recorded = Participation.search([('session', '=', session.id),
-            ('entry.idempotency_key', '=',
-                Participation._key(_ledger_key(terminal, key)))], limit=1)
-    if recorded:
-        participation, = recorded
-        _check_same_tap(terminal, participation, card, hours, key)
-    else:
-        if session.date != clock.today():
-            raise ApiError('session_not_today',
-                date=session.date.strftime('%Y/%m/%d'))
-        card = find_card(terminal, card, key)
-        with Transaction().set_context(hirakata_terminal=terminal.id):
-            participation = _booked(lambda: Participation.record(session,
-                    Holder(card.holder), channel='venue',
-                    key=_ledger_key(terminal, key), hours=hours))
-    count = Participation.search([('session', '=', session.id)],
-        count=True)
-    return {'participation': _participation(participation), 'count': count}
-
-
-def _check_same_tap(terminal, participation, card, hours, key):
-    "Refuse a tap's key sent again for another card or other hours."
-    if (hours or None) != (participation.hours or None):
-        raise ApiError('idempotency_conflict')
-    try:
-        found = find_card(terminal, card, key)
-    except ApiError:
-        return  # e.g. the card was blocked since: the tap stands
-    if found.holder != participation.holder.id:
-        raise ApiError('idempotency_conflict')

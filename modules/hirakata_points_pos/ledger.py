@@ -42,17 +42,7 @@ class Ledger(metaclass=PoolMeta):
             columns.update(store=origin.store.id, terminal=origin.id,
                 clerk=context.get('hirakata_clerk'))
         elif context.get('hirakata_terminal'):
-            # e.g. a programme's grant recorded at a venue terminal
+            # booked for another record at a terminal of another kind
+            # (a programme's participation at a venue terminal)
             columns['terminal'] = context['hirakata_terminal']
         return columns
-
-
-class Participation(metaclass=PoolMeta):
-    __name__ = 'hirakata.programme.participation'
-
-    terminal = fields.Function(fields.Many2One('hirakata.terminal',
-            "Terminal"), 'get_terminal')
-
-    def get_terminal(self, name):
-        return self.entry.terminal.id if self.entry and (
-            self.entry.terminal) else None

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 import weakref
-from decimal import Decimal
 from functools import wraps
 
 from werkzeug.exceptions import (
@@ -488,39 +487,6 @@ def clerk_sign_out(request, pool):
         Session.sign_out(terminal.id, token)
         return {'signed_out': True}
     return as_terminal(pool, request, run)
-
-
-@app.route(PREFIX + '/venue', methods={'GET'})
-@with_pool
-@endpoint
-def venue(request, pool):
-    "A venue terminal's session and its running count."
-    def run(terminal):
-        api.require_kind(terminal, 'venue')
-        return api.venue_status(terminal)
-    return as_terminal(pool, request, run)
-
-
-@app.route(PREFIX + '/venue/participations', methods={'POST'})
-@with_pool
-@endpoint(write=True)
-def participate(request, pool):
-    "A card tapped at a venue: participation recorded, points granted."
-    data = _body(pool, request)
-    return as_terminal(pool, request, lambda terminal:
-        api.record_participation(terminal, _card(data), _hours(data),
-            _key(request)), write=True, card=data.get('card'))
-
-
-def _hours(data):
-    "Hours of volunteering, if the programme pays by the hour."
-    value = data.get('hours')
-    if value is None:
-        return None
-    if (not isinstance(value, (int, float)) or isinstance(value, bool)
-            or not 0 < value <= 24):
-        raise api.ApiError('invalid_hours')
-    return Decimal(str(value)).quantize(Decimal('0.01'))
 
 
 _ALL_METHODS = {'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'}

@@ -7,7 +7,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import ValidationError
-from trytond.modules.hirakata_points import clock, statement
+from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
@@ -89,8 +89,7 @@ class Store(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             ('closed', "Closed"),
             ], "State", readonly=True, required=True, sort=False)
     approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
-    approved_at = clock.to_the_second(
-        fields.Timestamp("Approved At", readonly=True))
+    approved_at = fields.Timestamp("Approved At", readonly=True)
 
     @classmethod
     def __setup__(cls):

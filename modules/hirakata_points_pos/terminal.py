@@ -5,7 +5,7 @@ import unicodedata
 from collections import namedtuple
 
 from trytond.i18n import gettext
-from trytond.modules.hirakata_points import clock, statement
+from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
@@ -37,12 +37,10 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         states={'readonly': Eval('state') == 'revoked'})
     kind = fields.Selection([
             ('store', "Store Terminal"),
-            ('venue', "Programme Venue"),
             ('kiosk', "Balance Kiosk"),
             ], "Kind", required=True, sort=False,
         states={'readonly': Eval('state') != 'registered'},
-        help="A store's terminal grants and redeems; a venue terminal "
-        "records participation in a programme session; a kiosk in a city "
+        help="A store's terminal grants and redeems; a kiosk in a city "
         "facility only shows balances.")
     store = fields.Many2One('hirakata.store', "Store",
         ondelete='RESTRICT',
@@ -51,16 +49,6 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             'required': Eval('kind') == 'store',
             'invisible': Eval('kind') != 'store',
             })
-    session = fields.Many2One('hirakata.programme.session',
-        "Programme Session", ondelete='RESTRICT',
-        domain=[('programme.state', 'in', ['approved', 'open'])],
-        states={
-            'readonly': Eval('state') == 'revoked',
-            'required': Eval('kind') == 'venue',
-            'invisible': Eval('kind') != 'venue',
-            },
-        help="The session whose participants this terminal records; "
-        "change it for the next session.")
     state = fields.Selection([
             ('registered', "Registered"),
             ('active', "Active"),
@@ -69,17 +57,14 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     activation_code = fields.Char("Activation Code", readonly=True,
         states={'invisible': Eval('state') != 'registered'},
         help="Type it once on the device to activate it.")
-    activation_expires = clock.to_the_second(fields.Timestamp(
-            "Activation Code Expires", readonly=True,
-            states={'invisible': Eval('state') != 'registered'}))
+    activation_expires = fields.Timestamp("Activation Code Expires",
+        readonly=True,
+        states={'invisible': Eval('state') != 'registered'})
     credential_digest = fields.Char("Credential Digest", readonly=True)
-    activated_at = clock.to_the_second(
-        fields.Timestamp("Activated At", readonly=True))
-    revoked_at = clock.to_the_second(
-        fields.Timestamp("Revoked At", readonly=True))
+    activated_at = fields.Timestamp("Activated At", readonly=True)
+    revoked_at = fields.Timestamp("Revoked At", readonly=True)
     revoked_reason = fields.Char("Revoked Reason", readonly=True)
-    last_used = clock.to_the_second(
-        fields.Timestamp("Last Used", readonly=True))
+    last_used = fields.Timestamp("Last Used", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -119,8 +104,7 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     def validate_fields(cls, terminals, field_names):
         super().validate_fields(terminals, field_names)
         for terminal in terminals:
-            if (terminal.kind == 'store') != bool(terminal.store) or (
-                    terminal.kind == 'venue') != bool(terminal.session):
+            if (terminal.kind == 'store') != bool(terminal.store):
                 raise ValidationError(gettext(
                         'hirakata_points_pos.msg_terminal_kind',
                         terminal=terminal.rec_name))
@@ -226,8 +210,8 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         """The active terminal holding credential, with its store, else None.
 
         Read from the database on every request, in one query, so a
-        revocation takes effect on the very next one (R18). Venue and kiosk
-        terminals have no store: its columns are None.
+        revocation takes effect on the very next one (R18). Terminals of
+        other kinds have no store: its columns are None.
         """
         if not credential:
             return None
@@ -238,7 +222,7 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             store = Store.__table__()
             return terminal.join(store, 'LEFT',
                 condition=store.id == terminal.store).select(
-                terminal.id, terminal.name, terminal.kind, terminal.session,
+                terminal.id, terminal.name, terminal.kind,
                 store.id, store.code, store.name,
                 store.state, store.grants, store.redeems,
                 store.yen_per_point, store.clerk_pin_required,
@@ -248,6 +232,12 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         row = statement.run('hirakata.terminal:authenticate', query,
             digest=digest(credential)).fetchone()
         return TerminalContext(*row) if row else None
+
+    @classmethod
+    def describe(cls, terminal):
+        """What the terminal API tells an authenticated terminal of a kind
+        another module adds about what it serves (a venue's session)."""
+        return {}
 
     @classmethod
     def touch(cls, terminal):
@@ -283,6 +273,5 @@ def grouped(code):
 
 # An authenticated terminal and what the API needs of its store.
 TerminalContext = namedtuple('TerminalContext', ['id', 'name', 'kind',
-        'session', 'store',
-        'store_code', 'store_name', 'store_state', 'grants', 'redeems',
-        'yen_per_point', 'clerk_pin_required', 'last_used'])
+        'store', 'store_code', 'store_name', 'store_state', 'grants',
+        'redeems', 'yen_per_point', 'clerk_pin_required', 'last_used'])

@@ -7,10 +7,14 @@ camera (QR codes), and nothing else.
 """
 import os
 
+from werkzeug.security import safe_join
+
 from trytond.modules.hirakata_points.web import static_file
 from trytond.wsgi import app
 
-ROOT = os.path.join(os.path.dirname(__file__), 'terminal_app')
+# The app's folder, then other modules' folders with the screens of the
+# terminal kinds they add (add_folder).
+ROOTS = [os.path.join(os.path.dirname(__file__), 'terminal_app')]
 BRIDGE = 'ws://127.0.0.1:8765'
 HEADERS = {
     # 'wasm-unsafe-eval': the QR decoder is WebAssembly (vendor/).
@@ -30,4 +34,11 @@ HEADERS = {
 @app.route('/<database_name>/hirakata/terminal/<path:filename>',
     methods={'GET'})
 def terminal_file(request, database_name, filename='index.html'):
-    return static_file(ROOT, filename, HEADERS)
+    root = next((r for r in ROOTS[1:]
+            if os.path.isfile(safe_join(r, filename) or '')), ROOTS[0])
+    return static_file(root, filename, HEADERS)
+
+
+def add_folder(root):
+    "Serve the files in root with the app's (e.g. the screen <kind>.js)."
+    ROOTS.append(root)

@@ -172,8 +172,13 @@ async function start() {
     const store = await import('./store.js');
     return store.start();
   }
-  const city = await import('./city.js');
-  return kind === 'venue' ? city.venue() : city.kiosk();
+  if (kind === 'kiosk') {
+    const city = await import('./city.js');
+    return city.kiosk();
+  }
+  // A kind another module adds brings its own screen, <kind>.js (venue.js).
+  const screen = await import(`./${kind}.js`);
+  return screen.start();
 }
 
 function main() {

@@ -4,10 +4,7 @@ import re
 import unittest
 
 from trytond.model.exceptions import AccessError, ValidationError
-from trytond.model.modelview import AccessButtonError
 from trytond.modules.hirakata_points import clock
-from trytond.modules.hirakata_points.tests import test_programme as programmes
-from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points_pos import api, routes
 from trytond.modules.hirakata_points.tokens import utc_now
 from trytond.modules.hirakata_points_pos.store import compute_points
@@ -204,43 +201,6 @@ class HirakataPointsPosTestCase(ModuleTestCase):
                 - dt.timedelta(minutes=1)})
         with self.assertRaises(AccessError):
             Terminal.activate(terminal.activation_code)
-
-    @with_transaction()
-    def test_terminal_kind_needs_its_store_or_session(self):
-        Terminal = Pool().get('hirakata.terminal')
-        programme = programmes.create_programme()
-        with self.assertRaises(ValidationError):
-            Terminal.create([{'name': "会場", 'kind': 'venue'}])
-        with self.assertRaises(ValidationError):
-            Terminal.create([{'name': "レジ", 'kind': 'store'}])
-        with self.assertRaises(ValidationError):
-            Terminal.create([{'name': "ロビー", 'kind': 'kiosk',
-                        'session': programme.sessions[0].id}])
-
-    @with_transaction()
-    def test_city_staff_switch_a_venue_terminals_session_only(self):
-        pool = Pool()
-        Terminal = pool.get('hirakata.terminal')
-        Session = pool.get('hirakata.programme.session')
-        programme = programmes.create_programme()
-        first = programme.sessions[0]
-        second, = Session.create([{'programme': programme.id,
-                    'name': "第2回", 'date': first.date}])
-        venue, = Terminal.create([{'name': "会場", 'kind': 'venue',
-                    'session': first.id}])
-        store_terminal = make_terminal(make_store("自店"))
-        staff = create_user('venue_staff', 'group_city_staff')
-        with Transaction().set_user(staff.id), \
-                Transaction().set_context(_check_access=True):
-            Terminal.write([Terminal(venue.id)], {'session': second.id})
-            with self.assertRaises(AccessError):
-                Terminal.write([Terminal(store_terminal.id)],
-                    {'name': "改名"})
-            with self.assertRaises(AccessError):
-                Terminal.write([Terminal(venue.id)], {'kind': 'kiosk'})
-            with self.assertRaises(AccessButtonError):
-                Terminal.revoke([Terminal(venue.id)])
-        self.assertEqual(Terminal(venue.id).session, second)
 
 
 del ModuleTestCase

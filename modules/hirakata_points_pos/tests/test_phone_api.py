@@ -7,12 +7,10 @@ import uuid
 
 from trytond import backend
 from trytond.modules.hirakata_points import phone_code
-from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    ApiClient, activate, make_city_terminal, make_holder, make_store,
-    make_terminal)
+    ApiClient, activate, make_holder, make_store, make_terminal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -28,12 +26,9 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
     def setUpDatabase(cls):
         load_japanese()
         store = make_store("ひらかた商店", yen_per_point=100)
-        programme = programmes.create_programme(min_age=60, budget=100_000)
         terminals = {'main': make_terminal(store)}
         terminals.update({'till%s' % i: make_terminal(store, "レジ%s" % i)
                 for i in range(2, 9)})
-        terminals['venue'] = make_city_terminal('venue', "会場",
-            programme.sessions[0])
         cls.credentials = activate(terminals)
         cls.holder_id = make_holder("山田 太郎", "ヤマダ タロウ", FELICA,
             points=500, birth=dt.date(1950, 5, 5)).holder.id
@@ -108,14 +103,6 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
             {'card': card, 'points': 1}, key=uuid.uuid4().hex)
         self.assertEqual(status, 200, data)
         self.assertEqual(self.balance(), before - 1)
-
-    def test_venue_tap_by_phone(self):
-        status, data = self.call('POST', '/venue/participations',
-            {'card': self.new_code()}, terminal='venue',
-            key=uuid.uuid4().hex)
-        self.assertEqual(status, 200, data)
-        self.assertEqual(data['participation']['holder']['name'],
-            "ヤマダ ●●")
 
     @unittest.skipUnless(backend.name == 'postgresql',
         "concurrent writers need PostgreSQL")

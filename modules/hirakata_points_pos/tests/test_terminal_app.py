@@ -1,11 +1,10 @@
 """The terminal web app in headless Chromium: every screen, the network
-failing under it, a revoked terminal, the venue and kiosk modes, and an
+failing under it, a revoked terminal, the kiosk mode, and an
 axe-core check of WCAG 2.1 AA on each screen (R1, R15, R31b)."""
 import time
 import unittest
 
 from trytond import backend
-from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import api
 from trytond.modules.hirakata_points.tests.browser import (
@@ -19,36 +18,8 @@ from trytond.transaction import Transaction
 IDM = '0123456789ABCDEF'
 
 
-# The app's HTTP server answers from another thread; SQLite's in-memory
-# test database exists only in the test's own connection.
-@unittest.skipUnless(backend.name == 'postgresql',
-    "a real server needs a database other connections see")
-class TerminalAppTestCase(BrowserMixin, RouteTestCase):
-    "The terminal web app"
-    module = 'hirakata_points_pos'
-
-    @classmethod
-    def setUpDatabase(cls):
-        pool = Pool()
-        load_japanese()
-        store = make_store("ひらかた青果店", yen_per_point=100)
-        programme = programmes.create_programme()
-        pin_store = make_store("津田スーパー", clerk_pin_required=True)
-        pool.get('hirakata.store.clerk').create([{'store': pin_store.id,
-                    'number': '07', 'name': "店員 七号", 'pin': '2580'}])
-        terminals = {
-            'main': make_terminal(store),
-            'pin': make_terminal(pin_store, "共用レジ"),
-            'revoked': make_terminal(store, "盗難端末"),
-            'venue': make_city_terminal('venue', "教室受付",
-                programme.sessions[0]),
-            'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
-            }
-        cls.credentials = activate(terminals)
-        cls.revoked_id = terminals['revoked'].id
-        cls.code = make_terminal(store, "新しい端末").activation_code
-        cls.card = make_holder("山田 太郎", "ヤマダ タロウ", IDM,
-            points=1000).id
+class TerminalAppMixin(BrowserMixin):
+    "The app served from the test database, and a tablet's browser."
 
     @classmethod
     def setUpClass(cls):
@@ -62,6 +33,39 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         cls.server.stop()
         super().tearDownClass()
 
+    def tap(self, identifier=IDM):
+        "A card read: as a USB scanner or a clerk types it."
+        self.type_into('card-number', identifier)
+
+
+# The app's HTTP server answers from another thread; SQLite's in-memory
+# test database exists only in the test's own connection.
+@unittest.skipUnless(backend.name == 'postgresql',
+    "a real server needs a database other connections see")
+class TerminalAppTestCase(TerminalAppMixin, RouteTestCase):
+    "The terminal web app"
+    module = 'hirakata_points_pos'
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        load_japanese()
+        store = make_store("ひらかた青果店", yen_per_point=100)
+        pin_store = make_store("津田スーパー", clerk_pin_required=True)
+        pool.get('hirakata.store.clerk').create([{'store': pin_store.id,
+                    'number': '07', 'name': "店員 七号", 'pin': '2580'}])
+        terminals = {
+            'main': make_terminal(store),
+            'pin': make_terminal(pin_store, "共用レジ"),
+            'revoked': make_terminal(store, "盗難端末"),
+            'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
+            }
+        cls.credentials = activate(terminals)
+        cls.revoked_id = terminals['revoked'].id
+        cls.code = make_terminal(store, "新しい端末").activation_code
+        cls.card = make_holder("山田 太郎", "ヤマダ タロウ", IDM,
+            points=1000).id
+
     def balance(self):
         with Transaction().start(DB_NAME, 0):
             Card = Pool().get('hirakata.card')
@@ -73,10 +77,6 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
             Card = Pool().get('hirakata.card')
             return Entry.search([('account', '=', Card(self.card).account),
                     ('kind', '=', kind)], count=True)
-
-    def tap(self, identifier=IDM):
-        "A card read: as a USB scanner or a clerk types it."
-        self.type_into('card-number', identifier)
 
     def test_activation_with_the_one_time_code(self):
         self.open_app()
@@ -265,21 +265,6 @@ class TerminalAppTestCase(BrowserMixin, RouteTestCase):
         self.wait_text("この端末は使用できません")
         self.check_accessibility('revoked')
         self.assertEqual(self.driver.find_elements('id', 'card-number'), [])
-
-    def test_venue_records_participation_with_a_running_count(self):
-        self.open_app(self.credentials['venue'])
-        self.wait_text("ウォーキング教室")
-        self.check_accessibility('venue')
-        count = int(self.driver.find_element('id', 'count').text)
-        self.tap()
-        self.wait_text("ヤマダ ●● 様：100ポイントを付けました")
-        self.assertEqual(int(self.driver.find_element('id', 'count').text),
-            count + 1)
-        self.check_accessibility('venue-recorded')
-        self.tap()
-        self.wait_text("すでに参加記録があります")
-        self.assertEqual(int(self.driver.find_element('id', 'count').text),
-            count + 1)
 
     def test_card_on_the_reader_reaches_the_app_through_the_bridge(self):
         # nfcpy's UDP emulation of a reader and a FeliCa card, the bridge

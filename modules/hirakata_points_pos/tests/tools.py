@@ -37,11 +37,10 @@ def activate(terminals):
         for name, terminal in terminals.items()}
 
 
-def make_city_terminal(kind, name, session=None):
-    "A venue terminal for session, or a kiosk."
+def make_city_terminal(kind, name, **values):
+    "A kiosk, or a terminal of a kind another module adds (a venue)."
     Terminal = Pool().get('hirakata.terminal')
-    terminal, = Terminal.create([{'name': name, 'kind': kind,
-                'session': session.id if session else None}])
+    terminal, = Terminal.create([dict(name=name, kind=kind, **values)])
     return terminal
 
 

@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.hirakata_points import identifier as ident
+from trytond.modules.hirakata_points.tabular import read_rows
 from trytond.pool import Pool
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import identifier as ident
 from .exceptions import ParticipationDuplicate, ProgrammeError
-from .tabular import read_rows
 
 OUTCOMES = [
     ('ok', "OK"),
@@ -62,12 +62,12 @@ class Import(Wizard):
     "Import Participants"
     __name__ = 'hirakata.programme.import'
     start = StateView('hirakata.programme.import.start',
-        'hirakata_points.programme_import_start_view_form', [
+        'hirakata_points_programme.programme_import_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Preview", 'preview', 'tryton-forward', default=True),
             ])
     preview = StateView('hirakata.programme.import.preview',
-        'hirakata_points.programme_import_preview_view_form', [
+        'hirakata_points_programme.programme_import_preview_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Grant", 'grant', 'tryton-ok', default=True),
             ])
@@ -89,17 +89,17 @@ class Import(Wizard):
                 line['hours'] = Decimal(hours) if hours else None
             except InvalidOperation:
                 line.update(outcome='invalid', message=gettext(
-                        'hirakata_points.msg_import_hours'))
+                        'hirakata_points_programme.msg_import_hours'))
                 continue
             holder = self._holder(row)
             if holder is None:
                 line.update(outcome='unknown', message=gettext(
-                        'hirakata_points.msg_import_unknown'))
+                        'hirakata_points_programme.msg_import_unknown'))
                 continue
             line['holder'] = holder.id
             if holder.id in seen:
                 line.update(outcome='duplicate', message=gettext(
-                        'hirakata_points.msg_participation_duplicate'))
+                    'hirakata_points_programme.msg_participation_duplicate'))
                 continue
             seen.add(holder.id)
             try:

@@ -6,13 +6,14 @@ import uuid
 
 from trytond import backend
 from trytond.modules.hirakata_points import clock
-from trytond.modules.hirakata_points.tests import test_programme as programmes
 from trytond.modules.hirakata_points.tests.test_city_clock import at
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos import routes
 from trytond.modules.hirakata_points_pos.tests.tools import (
     ApiClient, activate, make_city_terminal, make_holder, make_store,
     make_terminal)
+from trytond.modules.hirakata_points_programme.tests import (
+    test_programme as programmes)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -22,9 +23,14 @@ SENIOR = '0A0B0C0D0E0F0001'
 YOUNG = '0A0B0C0D0E0F0002'
 
 
+def make_venue(name, session):
+    "A venue terminal for session."
+    return make_city_terminal('venue', name, session=session.id)
+
+
 class VenueApiTestCase(ApiClient, RouteTestCase):
     "Venue and kiosk terminals"
-    module = 'hirakata_points_pos'
+    module = 'hirakata_points_programme'
 
     @classmethod
     def setUpDatabase(cls):
@@ -36,11 +42,9 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         tomorrow, = Session.create([{'programme': programme.id,
                     'name': "第2回", 'date': TODAY + dt.timedelta(days=1)}])
         terminals = {
-            'venue': make_city_terminal('venue', "会場1",
-                programme.sessions[0]),
-            'venue2': make_city_terminal('venue', "会場2",
-                programme.sessions[0]),
-            'tomorrow': make_city_terminal('venue', "会場3", tomorrow),
+            'venue': make_venue("会場1", programme.sessions[0]),
+            'venue2': make_venue("会場2", programme.sessions[0]),
+            'tomorrow': make_venue("会場3", tomorrow),
             'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
             'store': make_terminal(make_store("ひらかた商店")),
             }
@@ -145,6 +149,20 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         self.assertError(self.tap(idm, terminal='venue2'), 409,
             'participation_duplicate')
         self.assertEqual(self.balance(idm), 100)
+
+    def test_venue_tap_by_phone(self):
+        "A code shown on the resident portal, read at the venue (R1b)."
+        with Transaction().start(DB_NAME, 0) as transaction:
+            card = make_holder("山田 花子", "ヤマダ ハナコ", '0A0B0C0D0E0F0110',
+                birth=dt.date(1950, 5, 5))
+            code, _ = Pool().get('hirakata.phone_code').issue(card.holder)
+            transaction.commit()
+        status, data = self.call('POST', '/venue/participations',
+            {'card': {'technology': 'phone', 'identifier': code}},
+            terminal='venue', key=uuid.uuid4().hex)
+        self.assertEqual(status, 200, data)
+        self.assertEqual(data['participation']['holder']['name'],
+            "ヤマダ ●●")
 
     def test_ineligible_holder_refused_with_the_reason(self):
         status, data = self.tap(YOUNG)

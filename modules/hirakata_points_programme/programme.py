@@ -12,6 +12,11 @@ from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
+from trytond.modules.hirakata_points import expiry, statement
+from trytond.modules.hirakata_points.account import CHANNELS
+from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
+from trytond.modules.hirakata_points.holder import age_on
+from trytond.modules.hirakata_points.statement import Arg
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.pool import Pool
@@ -19,14 +24,9 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import clock, expiry, statement
-from .account import CHANNELS
-from .buttons import ButtonsForTheirGroups
 from .exceptions import (
     NotEligible, OverBudget, OverCap, ParticipationDuplicate, ProgrammeError,
     ProgrammeNotOpen)
-from .holder import age_on
-from .statement import Arg
 
 _EDITABLE = {'readonly': Eval('state') != 'draft'}
 RULES = [
@@ -52,7 +52,7 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.code),
-                'hirakata_points.msg_department_code_unique'),
+                'hirakata_points_programme.msg_department_code_unique'),
             ]
         cls._order = [('code', 'ASC'), ('id', 'ASC')]
 
@@ -137,7 +137,7 @@ class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.code),
-                'hirakata_points.msg_programme_code_unique'),
+                'hirakata_points_programme.msg_programme_code_unique'),
             ]
         cls._sql_indexes.add(Index(t, (t.state, Index.Equality())))
         cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
@@ -206,7 +206,7 @@ class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             Data.get_id('hirakata_points', 'group_admin')}
         if not approvers & set(User.get_groups()):
             raise ProgrammeError(gettext(
-                    'hirakata_points.msg_budget_approver_only'))
+                    'hirakata_points_programme.msg_budget_approver_only'))
 
     @classmethod
     def _log_event(cls, programmes, action, comment=None):
@@ -222,7 +222,7 @@ class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         for programme in programmes:
             if not programme.sessions:
                 raise ProgrammeError(gettext(
-                        'hirakata_points.msg_programme_no_session',
+                        'hirakata_points_programme.msg_programme_no_session',
                         programme=programme.rec_name))
         cls.write(programmes, {'submitted_by': Transaction().user or None})
         cls._log_event(programmes, 'submit')
@@ -250,7 +250,7 @@ class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
             if user and programme.submitted_by and (
                     programme.submitted_by.id == user):
                 raise ProgrammeError(gettext(
-                        'hirakata_points.msg_programme_own_approval',
+                        'hirakata_points_programme.msg_programme_own_approval',
                         programme=programme.rec_name))
 
     @classmethod
@@ -276,18 +276,20 @@ class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         reason = None
         age = age_on(holder.birth_date, date)
         if self.min_age and age < self.min_age:
-            reason = gettext('hirakata_points.msg_ineligible_young',
+            reason = gettext('hirakata_points_programme.msg_ineligible_young',
                 age=self.min_age)
         elif self.max_age and age > self.max_age:
-            reason = gettext('hirakata_points.msg_ineligible_old',
+            reason = gettext('hirakata_points_programme.msg_ineligible_old',
                 age=self.max_age)
         elif self.districts and holder.district not in self.districts:
-            reason = gettext('hirakata_points.msg_ineligible_district')
+            reason = gettext(
+                'hirakata_points_programme.msg_ineligible_district')
         elif not getattr(self, 'for_%ss' % holder.relation):
-            reason = gettext('hirakata_points.msg_ineligible_relation')
+            reason = gettext(
+                'hirakata_points_programme.msg_ineligible_relation')
         if reason:
             raise NotEligible(gettext(
-                    'hirakata_points.msg_ineligible',
+                    'hirakata_points_programme.msg_ineligible',
                     holder=holder.number, reason=reason))
 
 
@@ -339,7 +341,6 @@ class Event(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('create_date', 'ASC'), ('id', 'ASC')]
-        clock.to_the_second(cls.create_date)
 
 
 class Participation(ModelSQL, ModelView):
@@ -357,6 +358,8 @@ class Participation(ModelSQL, ModelView):
     channel = fields.Selection(CHANNELS, "Channel", readonly=True)
     entry = fields.Many2One('hirakata.point.entry', "Ledger Entry",
         readonly=True, ondelete='RESTRICT')
+    terminal = fields.Function(fields.Many2One('hirakata.terminal',
+            "Terminal"), 'get_terminal')
 
     @classmethod
     def __setup__(cls):
@@ -364,10 +367,15 @@ class Participation(ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('session_holder_unique', Unique(t, t.session, t.holder),
-                'hirakata_points.msg_participation_duplicate'),
+                'hirakata_points_programme.msg_participation_duplicate'),
             ]
         cls._sql_indexes.add(Index(t, (t.holder, Index.Range()),
                 (t.programme, Index.Range())))
+
+    def get_terminal(self, name):
+        "The venue terminal that recorded it, if one did."
+        return self.entry.terminal.id if self.entry and (
+            self.entry.terminal) else None
 
     @classmethod
     def check(cls, session, holder, hours=None, date=None, taken=0):
@@ -384,24 +392,24 @@ class Participation(ModelSQL, ModelView):
         if cls.search([('session', '=', session.id),
                     ('holder', '=', holder.id)], limit=1):
             raise ParticipationDuplicate(gettext(
-                    'hirakata_points.msg_participation_duplicate'))
+                    'hirakata_points_programme.msg_participation_duplicate'))
         if programme.state != 'open' or not (
                 programme.start_date <= date <= programme.end_date):
             raise ProgrammeNotOpen(gettext(
-                    'hirakata_points.msg_programme_not_open',
+                    'hirakata_points_programme.msg_programme_not_open',
                     programme=programme.rec_name))
         programme.check_eligible(holder, date)
         points = cls.points_for(programme, session, holder, hours)
         cls._check_caps(programme, holder, points, date)
         if programme.granted + taken + points > programme.budget:
             raise OverBudget(gettext(
-                    'hirakata_points.msg_over_budget',
+                    'hirakata_points_programme.msg_over_budget',
                     budget=programme.budget))
         department = programme.department
         if department.budget and (
                 department.granted + taken + points > department.budget):
             raise OverBudget(gettext(
-                    'hirakata_points.msg_over_department_budget',
+                    'hirakata_points_programme.msg_over_department_budget',
                     budget=department.budget))
         return points
 
@@ -480,7 +488,7 @@ class Participation(ModelSQL, ModelView):
         elif programme.rule == 'hour':
             if not hours or hours <= 0:
                 raise ProgrammeError(gettext(
-                        'hirakata_points.msg_participation_hours'))
+                        'hirakata_points_programme.msg_participation_hours'))
             points = int(programme.points * hours)
         else:
             points = programme.points or 0
@@ -490,7 +498,7 @@ class Participation(ModelSQL, ModelView):
             points += programme.first_time_bonus
         if points < 1:
             raise ProgrammeError(gettext(
-                    'hirakata_points.msg_participation_no_points'))
+                    'hirakata_points_programme.msg_participation_no_points'))
         return points
 
     @classmethod
@@ -506,14 +514,14 @@ class Participation(ModelSQL, ModelView):
         if programme.cap_per_person and (
                 total(mine) + points > programme.cap_per_person):
             raise OverCap(gettext(
-                    'hirakata_points.msg_over_cap_person',
+                    'hirakata_points_programme.msg_over_cap_person',
                     cap=programme.cap_per_person))
         if programme.cap_per_person_year:
             year_start = dt.date(expiry.fiscal_year(date), 4, 1)
             if total(mine & (table.date >= year_start)) + points > (
                     programme.cap_per_person_year):
                 raise OverCap(gettext(
-                        'hirakata_points.msg_over_cap_year',
+                        'hirakata_points_programme.msg_over_cap_year',
                         cap=programme.cap_per_person_year))
 
 
@@ -540,7 +548,7 @@ class Participation(ModelSQL, ModelView):
                         <= programme_table.budget)),
                 id=programme.id, points=points).rowcount:
             raise OverBudget(gettext(
-                    'hirakata_points.msg_over_budget',
+                    'hirakata_points_programme.msg_over_budget',
                     budget=programme.budget))
         if not statement.run('hirakata.department:count', lambda:
                 department_table.update([department_table.granted],
@@ -551,7 +559,7 @@ class Participation(ModelSQL, ModelView):
                             <= department_table.budget))),
                 id=programme.department.id, points=points).rowcount:
             raise OverBudget(gettext(
-                    'hirakata_points.msg_over_department_budget',
+                    'hirakata_points_programme.msg_over_department_budget',
                     budget=programme.department.budget))
         statement.forget(Programme, [programme.id])
         statement.forget(Department, [programme.department.id])
@@ -571,7 +579,7 @@ class Grant(Wizard):
     "Grant by Hand"
     __name__ = 'hirakata.programme.grant'
     start = StateView('hirakata.programme.grant.start',
-        'hirakata_points.programme_grant_start_view_form', [
+        'hirakata_points_programme.programme_grant_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Grant", 'grant', 'tryton-ok', default=True),
             ])

@@ -3,9 +3,10 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.modules.hirakata_points import clock, expiry
-from trytond.modules.hirakata_points.exceptions import ProgrammeError
 from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user)
+from trytond.modules.hirakata_points_programme.exceptions import (
+    ProgrammeError)
 from trytond.pool import Pool
 # _DBTestCase: a database with the module, without ModuleTestCase's
 # generic checks, which test_module.py already runs.
@@ -53,7 +54,7 @@ def attend(programme, holder, key='k', **kwargs):
 
 class ProgrammeTestCase(_DBTestCase):
     "City programmes"
-    module = 'hirakata_points'
+    module = 'hirakata_points_programme'
 
     @with_transaction()
     def test_approval_records_every_step_and_who(self):

@@ -1,0 +1,48 @@
+"""The venue screen of the terminal web app in headless Chromium, with an
+axe-core check of WCAG 2.1 AA (R11, R31b)."""
+import unittest
+
+from trytond import backend
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
+from trytond.modules.hirakata_points_pos.tests.test_terminal_app import (
+    IDM, TerminalAppMixin)
+from trytond.modules.hirakata_points_pos.tests.tools import (
+    activate, make_city_terminal, make_holder)
+from trytond.modules.hirakata_points_programme.tests import (
+    test_programme as programmes)
+from trytond.tests.test_tryton import RouteTestCase
+
+
+# The app's HTTP server answers from another thread; SQLite's in-memory
+# test database exists only in the test's own connection.
+@unittest.skipUnless(backend.name == 'postgresql',
+    "a real server needs a database other connections see")
+class VenueAppTestCase(TerminalAppMixin, RouteTestCase):
+    "The terminal web app at a programme venue"
+    module = 'hirakata_points_programme'
+
+    @classmethod
+    def setUpDatabase(cls):
+        load_japanese()
+        programme = programmes.create_programme()
+        cls.credentials = activate({'venue': make_city_terminal('venue',
+                    "教室受付", session=programme.sessions[0].id)})
+        make_holder("山田 太郎", "ヤマダ タロウ", IDM, points=1000)
+
+    def test_venue_records_participation_with_a_running_count(self):
+        self.open_app(self.credentials['venue'])
+        self.wait_text("ウォーキング教室")
+        self.check_accessibility('venue')
+        count = int(self.driver.find_element('id', 'count').text)
+        self.tap()
+        self.wait_text("ヤマダ ●● 様：100ポイントを付けました")
+        self.assertEqual(int(self.driver.find_element('id', 'count').text),
+            count + 1)
+        self.check_accessibility('venue-recorded')
+        self.tap()
+        self.wait_text("すでに参加記録があります")
+        self.assertEqual(int(self.driver.find_element('id', 'count').text),
+            count + 1)
+
+
+del RouteTestCase
