@@ -16,6 +16,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.wsgi import app
 
+from .sao import Sao
 from .test_web_surfaces import configured, with_sao
 
 PASSWORD = 'Sao-under-CSP-2026'
@@ -94,15 +95,9 @@ class WebSurfacesBrowserTestCase(BrowserMixin, RouteTestCase):
 
     def sign_in_to_sao(self):
         "Sign in to the back office as admin; its menu shows."
-        self.driver.get(self.origins['backoffice'] + '/#' + DB_NAME)
-        wait = WebDriverWait(self.driver, 30)
-        login = wait.until(expected_conditions.element_to_be_clickable(
-                (By.ID, 'login')))
-        login.send_keys('admin\n')
-        password = wait.until(lambda d: [e for e in d.find_elements(
-                    By.CSS_SELECTOR, 'input[type=password]')
-                if e.is_displayed() and e.is_enabled()])[0]
-        password.send_keys(PASSWORD + '\n')
+        # As the role tests do (tests/sao.py).
+        Sao(self.driver, self.origins['backoffice'] + '/', DB_NAME).sign_in(
+            'admin', PASSWORD)
         WebDriverWait(self.driver, 30).until(
             expected_conditions.visibility_of_element_located(
                 (By.CSS_SELECTOR, '#menu div[title="Point System"]')))
