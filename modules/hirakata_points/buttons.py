@@ -40,8 +40,9 @@ class ChangedByButtonsOnly:
     buttons and the server's own code. sao never writes them; a client
     that writes them itself through JSON-RPC (approving without the
     approver, activating a store nobody approved, unblocking a replaced
-    card) is refused. Buttons and wizards run without access checks, so
-    they still write them."""
+    card) is refused, and so is a new record created in another state than
+    its first. Buttons and wizards run without access checks, so they
+    still write them."""
     __slots__ = ()
 
     @classmethod
@@ -58,15 +59,14 @@ class ChangedByButtonsOnly:
 
     @classmethod
     def create(cls, vlist):
-        if Transaction().check_access:
+        if Transaction().check_access and 'state' in cls._fields:
+            # A new record starts in its first state. (Other read-only
+            # fields come with a new record: defaults, and what on_change
+            # fills in, like a card's account from its holder.)
             for values in vlist:
-                # sao sends what a new record starts with: its defaults.
-                for name in cls._button_fields(values):
-                    default = getattr(cls, 'default_' + name, None)
-                    if (values[name] if default is None
-                            else name == 'state'
-                            and values[name] != default()):
-                        cls._refuse(name)
+                if values.get('state', cls.default_state()) != (
+                        cls.default_state()):
+                    cls._refuse('state')
         return super().create(vlist)
 
     @classmethod
