@@ -167,8 +167,24 @@ def load_portal_resident(districts, terminals, policy, today):
             policy=policy, date=today - dt.timedelta(days=days))
     Ledger.redeem(holder.account, 50, key=uuid.uuid4().hex,
         channel='terminal', origin=terminals[0])
-    print("portal sign-in: %s or QR card %s, birth date 1948/04/01 (%s)" % (
-            holder.number, card.identifier, holder.name))
+    # Her web account, her card already linked (passkeys can be added on
+    # the portal's account page).
+    WebUser = pool.get('web.user')
+    WebUser.create([{'email': 'hanako@example.jp', 'password': 'hanako-demo',
+                'email_valid': True, 'holder': holder.id}])
+    print("portal sign-in: hanako@example.jp, password hanako-demo (%s, %s)"
+        % (holder.name, holder.number))
+    # A second resident without a web account, to try linking a card.
+    other, = Holder.create([{'name': "枚方 一郎", 'name_kana': "ヒラカタ イチロウ",
+                'birth_date': dt.date(1950, 6, 15),
+                'district': districts[0].id, 'postal_code': '573-0027',
+                'address': "大阪府枚方市大垣内町3丁目",
+                'consent': True, 'consent_date': today}])
+    other_card, = Card.create([{'holder': other.id, 'technology': 'qr'}])
+    code = pool.get('hirakata.portal.link_code').issue([other], 'desk')[
+        other.id]
+    print("portal card to link: QR card %s, birth date 1950/06/15, "
+        "linking code %s (%s)" % (other_card.identifier, code, other.name))
 
 
 def load_distribution(districts, today):

@@ -8,6 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from trytond.modules.hirakata_points.hosts import HostLayer
 from trytond.modules.hirakata_points.tests.browser import ROOT, chromium
 from trytond.wsgi import SharedDataMiddlewareIndex, app
 
@@ -18,8 +19,10 @@ OPTIONAL = ('/custom.css', '/custom.js', '/locale/')
 
 
 def sao_app():
-    "trytond's WSGI application serving sao at /, as scripts/demo does."
-    return SharedDataMiddlewareIndex(app, {'/': SAO})
+    """trytond's WSGI application serving sao at /, as scripts/demo does:
+    behind the host layer, so under the back office's headers and CSP."""
+    return HostLayer(SharedDataMiddlewareIndex(app.wsgi_app.app, {'/': SAO}),
+        root=SAO)
 
 
 def back_office_browser():

@@ -18,7 +18,7 @@ from trytond.modules.hirakata_points.tests.browser import (
     CameraMixin, camera_video, chromium)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
-    BIRTH, make_holder)
+    BIRTH, PASSWORD, make_account, make_holder)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     activate, make_store, make_terminal)
 from trytond.pool import Pool
@@ -57,20 +57,22 @@ class PortalCodeAtStoreTestCase(CameraMixin, RouteTestCase):
                 for name in ['till', 'elsewhere']})
         cls.holder, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ",
             BIRTH, points=500)
+        make_account('hanako@example.jp', cls.holder)
 
     def balance(self):
         with Transaction().start(DB_NAME, 0):
             return Pool().get('hirakata.holder')(self.holder).account.balance
 
     def phone_screen(self):
-        "Sign in on a phone, open the code page; the QR code it shows."
+        """Sign in on a phone with the web account, open the code page; the
+        QR code it shows."""
         phone = chromium(width=390, height=844)
         try:
             portal = self.server.url.replace('/terminal/', '/portal/')
             phone.get(portal + 'sign-in')
-            for name, value in [('number', self.card), ('year', BIRTH.year),
-                    ('month', BIRTH.month), ('day', BIRTH.day)]:
-                phone.find_element(By.ID, name).send_keys(str(value))
+            for name, value in [('email', 'hanako@example.jp'),
+                    ('password', PASSWORD)]:
+                phone.find_element(By.ID, name).send_keys(value)
             phone.find_element(By.XPATH, '//button[@type="submit"]').click()
             WebDriverWait(phone, 15).until(
                 expected_conditions.element_to_be_clickable(

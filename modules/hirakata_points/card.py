@@ -9,7 +9,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import identifier as ident
 from . import clock, statement
-from .buttons import ButtonsForTheirGroups
+from .buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from .exceptions import CardBlocked, CardIdentifierError, UnknownCard
 from .statement import Arg
 from .tokens import utc_now
@@ -35,7 +36,8 @@ FoundCard = namedtuple('FoundCard',
 _KEY_STATES = {'readonly': Eval('id', -1) >= 0}
 
 
-class Card(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Card(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Card"
     __name__ = 'hirakata.card'
     _rec_name = 'identifier'

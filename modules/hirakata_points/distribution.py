@@ -30,7 +30,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import identifier as ident
 from . import clock, statement
-from .buttons import ButtonsForTheirGroups
+from .buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from .holder import access_log
 from .tabular import read_rows
 
@@ -48,7 +49,8 @@ CARD_KINDS = [
     ]
 
 
-class Distribution(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Distribution(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Card Distribution"
     __name__ = 'hirakata.card.distribution'
     _states = {'readonly': Eval('state') != 'draft'}
@@ -278,7 +280,8 @@ class DistributionDistrict(ModelSQL):
         required=True, ondelete='CASCADE')
 
 
-class DistributionLine(ButtonsForTheirGroups, ModelSQL, ModelView):
+class DistributionLine(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        ModelSQL, ModelView):
     "Card Distribution Recipient"
     __name__ = 'hirakata.card.distribution.line'
     distribution = fields.Many2One('hirakata.card.distribution',
@@ -424,6 +427,12 @@ class MailingList(Report):
         return output.getvalue()
 
     @classmethod
+    def extra_columns(cls, lines):
+        """(headers, {line id: values}) of columns other modules print
+        after the QR code (the portal: the linking code of each holder)."""
+        return [], {}
+
+    @classmethod
     def _execute(cls, records, header, data, action):
         pool = Pool()
         Line = pool.get('hirakata.card.distribution.line')
@@ -437,8 +446,9 @@ class MailingList(Report):
         holders = []
         for distribution in records:
             sheet = book.add_worksheet(distribution.name[:31])
-            sheet.write_row(0, 0, cls.COLUMNS, bold)
             lines = Line.search([('distribution', '=', distribution.id)])
+            extra_headers, extra = cls.extra_columns(lines)
+            sheet.write_row(0, 0, cls.COLUMNS + extra_headers, bold)
             for row, line in enumerate(lines, 1):
                 holder, card = line.holder, line.card
                 holders.append(holder.id)
@@ -449,6 +459,7 @@ class MailingList(Report):
                         technologies[card.technology] if card else '',
                         card.identifier if card else '',
                         states[line.state]])
+                sheet.write_row(row, cls.QR_COLUMN + 1, extra.get(line.id, []))
                 if card and card.technology == ident.QR:
                     # The picture to print on the card, beside its number.
                     sheet.set_row(row, cls.QR_ROW_HEIGHT)
@@ -460,6 +471,7 @@ class MailingList(Report):
             sheet.set_column(1, 1, 40)
             sheet.set_column(2, 8, 16)
             sheet.set_column(cls.QR_COLUMN, cls.QR_COLUMN, 14)
+            sheet.set_column(cls.QR_COLUMN + 1, cls.QR_COLUMN + 3, 20)
         book.close()
         # Names and addresses left the system in this file (R4).
         access_log.info(json.dumps({'user': Transaction().user,

@@ -5,6 +5,7 @@ from trytond.model import (
     DeactivableMixin, ModelSingleton, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 from . import expiry
 from .account import CHANNELS
@@ -134,6 +135,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def write(cls, *args):
+        # Tryton's singleton creates its record without access checks
+        # before writing it: a reader's write must not leave it created.
+        if Transaction().check_access:
+            Pool().get('ir.model.access').check(cls.__name__, 'write')
         super().write(*args)
         cls.clear_expiry_cache()
 

@@ -1,4 +1,5 @@
-"""The portal's scheduled job: dropping ended sessions."""
+"""The portal's scheduled jobs: dropping ended sessions and devices, and
+forgotten failure counts."""
 from trytond.pool import PoolMeta
 
 
@@ -10,3 +11,5 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('hirakata.portal.session|purge', "Purge Ended Portal Sessions"))
+        cls.method.selection.append(
+            ('hirakata.portal.failure|purge', "Purge Old Portal Failures"))

@@ -1,6 +1,7 @@
 """The portal's pages as HTML: Japanese, large type, one column for a
 phone, WCAG 2.1 AA. Every value goes through esc(); nothing else is
-interpolated."""
+interpolated. The account's pages (sign-up, sign-in, linking a card,
+passkeys, sessions) are in pages_account.py."""
 from html import escape as esc
 
 SITE = "枚方市ポイント"
@@ -12,6 +13,18 @@ def _points(value):
 
 def _date(value):
     return value.strftime('%Y/%m/%d')
+
+
+def alert(error):
+    "An error sentence over a form (read out at once)."
+    return ('<p class="message error" role="alert" id="form-error">%s</p>'
+        % esc(error)) if error else ''
+
+
+def note(text):
+    "A notice over a page (e.g. 'the mail was sent')."
+    return ('<p class="message ok" role="status">%s</p>' % esc(text)
+        if text else '')
 
 
 def layout(title, body, signed_in=False, script=None, error=False):
@@ -47,40 +60,6 @@ def layout(title, body, signed_in=False, script=None, error=False):
 </html>'''
 
 
-def sign_in(error=None, number='', year='', month='', day=''):
-    "The sign-in form, with error (a sentence) over it when there is one."
-    alert = ('<p class="message error" role="alert" id="form-error">%s</p>'
-        % esc(error)) if error else ''
-    invalid = ' aria-invalid="true"' if error else ''
-    error_id = ' form-error' if error else ''
-
-    def field(name, label, value, size, hint):
-        return (f'<div class="date-part"><label for="{name}">{label}</label>'
-            f'<input id="{name}" name="{name}" inputmode="numeric" '
-            f'autocomplete="bday-{name}" size="{size}" value="{esc(value)}" '
-            f'aria-describedby="{name}-hint{error_id}"{invalid}>'
-            f'<span class="hint" id="{name}-hint">{hint}</span></div>')
-    body = f'''{alert}
-<p>カードの番号と生年月日を入力してください。</p>
-<form method="post" action="sign-in" class="form">
-<label for="number">カード番号または利用者番号</label>
-<input id="number" name="number" autocomplete="off" value="{esc(number)}"
- aria-describedby="number-hint{error_id}"{invalid}>
-<p class="hint" id="number-hint">QRカードの16桁の番号、またはお知らせに書かれた利用者番号（H から始まる番号）です。</p>
-<fieldset>
-<legend>生年月日</legend>
-<div class="date">
-{field('year', '年（西暦）', year, 4, '例：1950')}
-{field('month', '月', month, 2, '例：4')}
-{field('day', '日', day, 2, '例：1')}
-</div>
-</fieldset>
-<button type="submit">ログイン</button>
-</form>
-<p class="hint">5回続けて間違えると、しばらくログインできなくなります。</p>'''
-    return layout("ログイン", body, error=bool(error))
-
-
 def home(holder, schedule, history, today):
     """The resident's own page: balance, what expires when, the latest
     entries, and the way to the code to show at a store."""
@@ -114,6 +93,7 @@ def home(holder, schedule, history, today):
 <p class="hint">{_date(today)} 現在</p>
 </section>
 <a class="button" href="code">お店で見せるコード（QRコード）</a>
+<a class="button secondary" href="account">アカウントの設定（パスキー・ログイン中の端末）</a>
 <h2>有効期限</h2>
 {expiry}
 <h2>最近の動き</h2>

@@ -5,11 +5,10 @@ resident's balance, expiry schedule and latest entries, and the code to
 show at a store, which changes every minute and works once (R1b). Pages
 are plain HTML forms; the code page's script only renews the code.
 """
-import datetime as dt
+import ipaddress
 import json
 import logging
 import os
-import unicodedata
 from functools import wraps
 
 import segno
@@ -23,27 +22,20 @@ from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.wsgi import app
 
 from . import pages
-from .session import SESSION_TIME
+from .session import DEVICE_TIME, SESSION_TIME
 
 logger = logging.getLogger(__name__)
 
 PREFIX = '/<database_name>/hirakata/portal'
 COOKIE = 'hp_portal'
+DEVICE_COOKIE = 'hp_device'
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 # A new code every minute (phone_code.VALID_SECONDS keeps it valid a
 # little longer, for a scan under way).
 REFRESH_SECONDS = 60
 HISTORY_SIZE = 20
-SIGN_INS_BY_ADDRESS = RateLimiter(config.getint('hirakata_portal',
-        'sign_ins_per_15_minutes_by_address', default=30), 900)
 CODES_BY_HOLDER = RateLimiter(config.getint('hirakata_portal',
         'codes_per_minute', default=10), 60)
-# Wrong sign-ins of all residents together (session.py): past this, the
-# portal takes no sign-in until the window has passed, and logs an error.
-FAILED_SIGN_INS = RateLimiter(config.getint('hirakata_portal',
-        'failed_sign_ins_per_10_minutes', default=300), 600)
-REFUSED = ("番号または生年月日が正しくありません。"
-    "間違いが5回続くと、しばらくログインできなくなります。")
 HEADERS = {
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -58,28 +50,28 @@ PAGE_HEADERS = dict(HEADERS, **{'Cache-Control': 'no-store'})
 JA = {'language': 'ja'}
 
 
-def _html(text, status=200):
+def html(text, status=200, retry_after=None):
     headers = dict(PAGE_HEADERS)
     if status == 429:
-        headers['Retry-After'] = '60'
+        headers['Retry-After'] = str(retry_after or 60)
     return Response(text, status=status,
         content_type='text/html; charset=utf-8', headers=headers)
 
 
-def _json(data, status=200):
+def json_response(data, status=200):
     return Response(json.dumps(data, ensure_ascii=False), status=status,
         content_type='application/json; charset=utf-8',
         headers=PAGE_HEADERS)
 
 
-def _see(location):
+def see(location):
     response = redirect(location, 303)
     response.headers.update(PAGE_HEADERS)
     return response
 
 
-def _message_page(title, message, status):
-    return _html(pages.layout(title,
+def message_page(title, message, status):
+    return html(pages.layout(title,
             '<p class="message error" role="alert">%s</p>'
             '<a class="button" href="./">トップに戻る</a>'
             % pages.esc(message), error=True), status)
@@ -102,29 +94,59 @@ def portal_page(func):
             return func(request, pool, *args, **kwargs)
         except Exception:
             logger.exception("portal error")
-            return _message_page("エラー",
+            return message_page("エラー",
                 "ただいま表示できません。しばらくしてから、もう一度お試しください。",
                 500)
     return wrapper
 
 
-def _signed_in(request, pool):
-    "The holder of the request's session cookie, or None."
+def session_of(request, pool):
+    "The live session of the request's cookie, or None."
     Session = pool.get('hirakata.portal.session')
-    return Session.holder_of(request.cookies.get(COOKIE))
+    return Session.current(request.cookies.get(COOKIE))
 
 
-def _set_cookie(response, request, pool, token):
-    "The session cookie, valid as long as the session (renewed on use)."
-    response.set_cookie(COOKIE, token,
-        max_age=int(SESSION_TIME.total_seconds()),
-        path=_cookie_path(pool.database_name),
+def cookie_path(database_name):
+    return '/%s/hirakata/portal/' % database_name
+
+
+def set_cookie(response, request, pool, name, token, max_age):
+    response.set_cookie(name, token, max_age=int(max_age.total_seconds()),
+        path=cookie_path(pool.database_name),
         secure=request.scheme == 'https', httponly=True, samesite='Strict')
     return response
 
 
-def _cookie_path(database_name):
-    return '/%s/hirakata/portal/' % database_name
+def signed_in(request, pool, response, web_user, method):
+    """A new session of web_user on response, and the device cookie that
+    marks this browser as the account's own (guard.py)."""
+    Session = pool.get('hirakata.portal.session')
+    Device = pool.get('hirakata.portal.device')
+    token = Session.open(web_user, method, request.headers.get('User-Agent'))
+    set_cookie(response, request, pool, COOKIE, token, SESSION_TIME)
+    device = Device.remember(web_user, request.cookies.get(DEVICE_COOKIE))
+    return set_cookie(response, request, pool, DEVICE_COOKIE, device,
+        DEVICE_TIME)
+
+
+def address_key(request):
+    "The source's counter key: an IPv6 client is its /64 network."
+    address = request.remote_addr or ''
+    if ':' in address:
+        try:
+            address = str(ipaddress.ip_network(address + '/64',
+                    strict=False))
+        except ValueError:
+            pass
+    return 'address:' + address
+
+
+def signed_out(request, pool, path='sign-in'):
+    "Where one goes without a live session; the dead cookie removed."
+    response = see(path)
+    if COOKIE in request.cookies:
+        response.delete_cookie(COOKIE, path=cookie_path(pool.database_name))
+    return response
 
 
 @app.route(PREFIX + '/', methods={'GET'})
@@ -134,79 +156,19 @@ def _cookie_path(database_name):
 def home(request, pool):
     Account = pool.get('hirakata.point.account')
     Entry = pool.get('hirakata.point.entry')
-    holder = _signed_in(request, pool)
+    session = session_of(request, pool)
+    if session is None:
+        return signed_out(request, pool)
+    holder = session.web_user.holder
     if holder is None:
-        return _see('sign-in')
+        return see('link')
     today = clock.today()
     account = holder.account
     schedule = Account.expiry_schedule(account.id, today)
     history = [(e.date, e.holder_description(), e.points)
         for e in Entry.search([('account', '=', account.id)],
             order=[('id', 'DESC')], limit=HISTORY_SIZE)]
-    return _set_cookie(_html(pages.home(holder, schedule, history, today)),
-        request, pool, request.cookies[COOKIE])
-
-
-@app.route(PREFIX + '/sign-in', methods={'GET'})
-@with_pool
-@portal_page
-@with_transaction(readonly=False, context=JA)
-def sign_in_form(request, pool):
-    if _signed_in(request, pool):
-        return _see('./')
-    return _html(pages.sign_in())
-
-
-def _birth_date(form):
-    "The date of the year, month and day fields, or None."
-    try:
-        parts = [int(unicodedata.normalize('NFKC', form.get(n, '')).strip())
-            for n in ['year', 'month', 'day']]
-        return dt.date(*parts)
-    except (ValueError, OverflowError):  # e.g. a year of 20 digits
-        return None
-
-
-@app.route(PREFIX + '/sign-in', methods={'POST'})
-@with_pool
-@portal_page
-@with_transaction(context=JA)
-def sign_in(request, pool):
-    Guard = pool.get('hirakata.portal.sign_in_guard')
-    Session = pool.get('hirakata.portal.session')
-    form = request.form
-    again = {n: form.get(n, '')[:20] for n in ['number', 'year', 'month',
-            'day']}
-    if not SIGN_INS_BY_ADDRESS.allow(request.remote_addr):
-        return _html(pages.sign_in("ログインの試行が多すぎます。"
-                "15分ほどたってから、もう一度お試しください。", **again), 429)
-    if FAILED_SIGN_INS.full('all'):
-        return _html(pages.sign_in("ただいまログインを受け付けていません。"
-                "10分ほどたってから、もう一度お試しください。", **again), 429)
-    birth_date = _birth_date(form)
-    if not form.get('number', '').strip() or birth_date is None:
-        return _html(pages.sign_in("カード番号と生年月日（西暦の年、月、日）を"
-                "数字で入力してください。", **again), 400)
-    holder = Guard.sign_in(form['number'], birth_date)
-    if holder is None:
-        FAILED_SIGN_INS.allow('all')
-        if FAILED_SIGN_INS.full('all'):
-            logger.error("portal: %s failed sign-ins in 10 minutes; "
-                "sign-ins stopped (birth dates being guessed?)",
-                FAILED_SIGN_INS.limit)
-        return _html(pages.sign_in(REFUSED, **again), 400)
-    return _set_cookie(_see('./'), request, pool, Session.open(holder))
-
-
-@app.route(PREFIX + '/sign-out', methods={'POST'})
-@with_pool
-@portal_page
-@with_transaction(context=JA)
-def sign_out(request, pool):
-    pool.get('hirakata.portal.session').close(request.cookies.get(COOKIE))
-    response = _see('sign-in')
-    response.delete_cookie(COOKIE, path=_cookie_path(pool.database_name))
-    return response
+    return html(pages.home(holder, schedule, history, today))
 
 
 def _code_image(pool, holder):
@@ -220,16 +182,19 @@ def _code_image(pool, holder):
 @portal_page
 @with_transaction(readonly=False, context=JA)
 def code_page(request, pool):
-    holder = _signed_in(request, pool)
+    session = session_of(request, pool)
+    if session is None:
+        return signed_out(request, pool)
+    holder = session.web_user.holder
     if holder is None:
-        return _see('sign-in')
+        return see('link')
+    if not session.fresh:
+        return see('reauth?next=code')
     if not CODES_BY_HOLDER.allow(holder.id):
-        return _message_page("お店で見せるコード",
+        return message_page("お店で見せるコード",
             "短い時間にコードを作りすぎました。1分ほどたってから、もう一度お試しください。",
             429)
-    return _set_cookie(
-        _html(pages.code(_code_image(pool, holder), REFRESH_SECONDS)),
-        request, pool, request.cookies[COOKIE])
+    return html(pages.code(_code_image(pool, holder), REFRESH_SECONDS))
 
 
 @app.route(PREFIX + '/code/new', methods={'POST'})
@@ -238,15 +203,19 @@ def code_page(request, pool):
 @with_transaction(context=JA)
 def new_code(request, pool):
     "A fresh code for the code page's script."
-    holder = _signed_in(request, pool)
+    session = session_of(request, pool)
+    holder = session.web_user.holder if session else None
     if holder is None:
-        return _json({'error': {'code': 'signed_out',
+        return json_response({'error': {'code': 'signed_out',
                     'message': "ログインしてください。"}}, 401)
+    if not session.fresh:
+        return json_response({'error': {'code': 'reauth',
+                    'message': "ご本人の確認をもう一度してください。"}}, 401)
     if not CODES_BY_HOLDER.allow(holder.id):
-        return _json({'error': {'code': 'rate_limited',
+        return json_response({'error': {'code': 'rate_limited',
                     'message': "1分ほどたってから、もう一度お試しください。"}},
             429)
-    return _json({'image': _code_image(pool, holder),
+    return json_response({'image': _code_image(pool, holder),
             'seconds': REFRESH_SECONDS})
 
 

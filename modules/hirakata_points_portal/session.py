@@ -1,57 +1,63 @@
-"""Residents signed in to the portal (R31): a card number (or holder
-number) and the birth date, then a session cookie.
+"""Residents signed in to the portal with their web account (web_user):
+a session cookie, and a device cookie.
 
-A birth date is a weak secret (some 36,500 values; fewer for the
-elderly), and holder numbers are sequential, so:
-- wrong tries are counted per holder in the database (every server process
-  sees them) until a right one: every MAX_FAILURES of them lock the
-  holder's sign-in, for LOCK_TIME, then twice as long each time, up to
-  MAX_LOCK_TIME; one holder's date then takes years to guess;
-- failures of all holders together are counted too (routes.py): past a
-  limit the portal stops taking sign-ins for a while and logs an error,
-  so guessing a few dates for each of many holders stops early;
-- a locked holder is answered as a wrong date is, so the answers do not
-  tell which numbers exist.
-It stays weaker than a password or a code sent by post; the portal's own
-issue is to add one.
+- A session ends after IDLE_TIME without use, and at most after
+  SESSION_TIME; the resident sees their sessions (device, last use) and
+  can end them all.
+- Moving points (the code shown at a store) needs an authentication
+  (password or passkey) younger than REAUTH_AGE: a phone left signed in
+  does not spend by itself.
+- A device cookie, set at a successful sign-in, proves later that this
+  browser is the account's own: the per-account and per-address delays of
+  guard.py do not apply to it, so nobody can lock a resident out of their
+  own phone.
+Only SHA-256 digests of the cookies are stored.
 """
 import datetime as dt
 import logging
-import re
 import secrets
-import unicodedata
 
-from trytond import backend
 from trytond.config import config
 from trytond.model import ModelSQL, Unique, fields
-from trytond.model.exceptions import SQLConstraintError
-from trytond.modules.hirakata_points import identifier, statement
 from trytond.modules.hirakata_points.tokens import digest, utc_now
-from trytond.pool import Pool
+from trytond.transaction import Transaction
 
+IDLE_TIME = dt.timedelta(minutes=config.getint(
+        'hirakata_portal', 'idle_minutes', default=30))
 SESSION_TIME = dt.timedelta(days=config.getint(
-        'hirakata_portal', 'session_days', default=30))
-MAX_FAILURES = 5
-LOCK_TIME = dt.timedelta(hours=1)
-MAX_LOCK_TIME = dt.timedelta(days=1)
+        'hirakata_portal', 'session_days', default=7))
+REAUTH_AGE = dt.timedelta(minutes=config.getint(
+        'hirakata_portal', 'reauth_minutes', default=10))
+DEVICE_TIME = dt.timedelta(days=365)
 logger = logging.getLogger('hirakata.portal')
 
 
-def normalise_number(text):
-    """A number as typed on a phone: full-width digits (１２３) and
-    separators allowed."""
-    return re.sub(r'[\s\-]', '', unicodedata.normalize('NFKC', text or '')
-        ).upper()
+def device_label(user_agent):
+    "A short, readable name of the browser and system of a User-Agent."
+    agent = user_agent or ''
+    system = next((name for key, name in [('iPhone', 'iPhone'),
+                ('iPad', 'iPad'), ('Android', 'Android'),
+                ('Windows', 'Windows'), ('Mac OS', 'Mac'),
+                ('Linux', 'Linux')] if key in agent), "不明な端末")
+    browser = next((name for key, name in [('Edg/', 'Edge'),
+                ('Chrome/', 'Chrome'), ('Firefox/', 'Firefox'),
+                ('Safari/', 'Safari')] if key in agent), '')
+    return ('%s（%s）' % (system, browser) if browser else system)[:60]
 
 
 class Session(ModelSQL):
     "Portal Session"
     __name__ = 'hirakata.portal.session'
 
-    holder = fields.Many2One('hirakata.holder', "Holder", required=True,
+    web_user = fields.Many2One('web.user', "Web User", required=True,
         ondelete='CASCADE')
     digest = fields.Char("Digest", required=True)
-    expires_at = fields.Timestamp("Expires At", required=True)
+    device = fields.Char("Device")
+    started_at = fields.Timestamp("Started At", required=True)
+    last_used_at = fields.Timestamp("Last Used At", required=True)
+    authenticated_at = fields.Timestamp("Authenticated At", required=True)
+    method = fields.Selection([('password', "Password"),
+            ('passkey', "Passkey")], "Method", required=True)
 
     @classmethod
     def __setup__(cls):
@@ -63,28 +69,59 @@ class Session(ModelSQL):
             ]
 
     @classmethod
-    def open(cls, holder):
-        "A new session of holder; its token goes in the cookie only."
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        # Sessions of the old sign-in (card number and birth date) end:
+        # they could spend points.
+        if table_h.column_exist('holder'):
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*cls.__table__().delete())
+            table_h.drop_column('holder')
+            table_h.drop_column('expires_at')
+        super().__register__(module)
+
+    @classmethod
+    def open(cls, web_user, method, user_agent):
+        "A new session of web_user; its token goes in the cookie only."
         token = secrets.token_urlsafe(32)
-        cls.create([{'holder': holder.id, 'digest': digest(token),
-                    'expires_at': utc_now() + SESSION_TIME}])
+        now = utc_now()
+        cls.create([{'web_user': web_user.id, 'digest': digest(token),
+                    'device': device_label(user_agent),
+                    'started_at': now, 'last_used_at': now,
+                    'authenticated_at': now, 'method': method}])
+        logger.info("portal sign-in: web user %s by %s", web_user.id, method)
         return token
 
     @classmethod
-    def holder_of(cls, token):
-        """The holder signed in with token, or None. Use keeps a session
-        going (it is renewed at most once a day)."""
+    def current(cls, token):
+        """The live session of token, or None; use keeps it going (written
+        at most once a minute)."""
         if not token:
             return None
-        sessions = cls.search([('digest', '=', digest(token)),
-                ('expires_at', '>', utc_now())], limit=1)
+        now = utc_now()
+        sessions = cls.search([('digest', '=', digest(token))], limit=1)
         if not sessions:
             return None
         session, = sessions
-        renewed = utc_now() + SESSION_TIME
-        if session.expires_at < renewed - dt.timedelta(days=1):
-            cls.write([session], {'expires_at': renewed})
-        return session.holder
+        if (session.last_used_at + IDLE_TIME < now
+                or session.started_at + SESSION_TIME < now
+                or not session.web_user.active
+                or not session.web_user.email_valid):
+            cls.delete([session])
+            return None
+        if session.last_used_at < now - dt.timedelta(minutes=1):
+            cls.write([session], {'last_used_at': now})
+        return session
+
+    @property
+    def fresh(self):
+        "Whether the last authentication is recent enough to move points."
+        return self.authenticated_at + REAUTH_AGE >= utc_now()
+
+    @classmethod
+    def reauthenticated(cls, session, method):
+        cls.write([session], {'authenticated_at': utc_now(),
+                'method': method})
 
     @classmethod
     def close(cls, token):
@@ -92,92 +129,59 @@ class Session(ModelSQL):
             cls.delete(cls.search([('digest', '=', digest(token))]))
 
     @classmethod
+    def close_all(cls, web_user):
+        "Sign out everywhere (and after a password change)."
+        cls.delete(cls.search([('web_user', '=', web_user.id)]))
+        logger.info("portal: all sessions of web user %s ended", web_user.id)
+
+    @classmethod
     def purge(cls):
-        "Drop ended sessions (daily cron)."
-        cls.delete(cls.search([('expires_at', '<', utc_now())]))
+        "Drop ended sessions and devices (daily cron)."
+        now = utc_now()
+        cls.delete(cls.search(['OR',
+                    ('last_used_at', '<', now - IDLE_TIME),
+                    ('started_at', '<', now - SESSION_TIME)]))
+        Device = cls.__pool__.get('hirakata.portal.device')
+        Device.delete(Device.search([('last_used_at', '<',
+                        now - DEVICE_TIME)]))
 
 
-class SignInGuard(ModelSQL):
-    "Portal Sign-in Guard"
-    __name__ = 'hirakata.portal.sign_in_guard'
+class Device(ModelSQL):
+    "Portal Device"
+    __name__ = 'hirakata.portal.device'
 
-    holder = fields.Many2One('hirakata.holder', "Holder", required=True,
+    web_user = fields.Many2One('web.user', "Web User", required=True,
         ondelete='CASCADE')
-    failures = fields.Integer("Failures", required=True)
-    locked_until = fields.Timestamp("Locked Until")
+    digest = fields.Char("Digest", required=True)
+    last_used_at = fields.Timestamp("Last Used At", required=True)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
         cls._sql_constraints += [
-            ('holder_unique', Unique(t, t.holder),
-                'hirakata_points_portal.msg_guard_unique'),
+            ('digest_unique', Unique(t, t.digest),
+                'hirakata_points_portal.msg_session_unique'),
             ]
 
-    @staticmethod
-    def default_failures():
-        return 0
+    @classmethod
+    def remember(cls, web_user, token):
+        """The device cookie's token after a successful sign-in of
+        web_user: token kept if it is already this account's, else new."""
+        device = cls.of(token)
+        if device and device.web_user == web_user:
+            cls.write([device], {'last_used_at': utc_now()})
+            return token
+        token = secrets.token_urlsafe(32)
+        cls.create([{'web_user': web_user.id, 'digest': digest(token),
+                    'last_used_at': utc_now()}])
+        return token
 
     @classmethod
-    def sign_in(cls, number, birth_date):
-        """The holder with this QR card or holder number and birth date,
-        or None (unknown, wrong date or locked: one answer for all).
-
-        A refusal is returned, not raised: the failure count it wrote must
-        be committed.
-        """
-        holder = cls._holder(normalise_number(number))
-        if holder is None:
+    def of(cls, token):
+        "The device record of a device cookie's token, or None."
+        if not token:
             return None
-        guard = cls._guard(holder)
-        current = utc_now()
-        if guard.locked_until and guard.locked_until > current:
-            logger.warning("portal sign-in while locked: holder %s",
-                holder.id)
-            return None
-        if holder.birth_date != birth_date:
-            failures = guard.failures + 1
-            values = {'failures': failures}
-            if failures % MAX_FAILURES == 0:
-                lock = min(LOCK_TIME * 2 ** (failures // MAX_FAILURES - 1),
-                    MAX_LOCK_TIME)
-                values['locked_until'] = current + lock
-                logger.warning("portal sign-in: holder %s locked for %s "
-                    "after %s wrong birth dates", holder.id, lock, failures)
-            cls.write([guard], values)
-            return None
-        if guard.failures or guard.locked_until:
-            cls.write([guard], {'failures': 0, 'locked_until': None})
-        logger.info("portal sign-in: holder %s", holder.id)
-        return holder
-
-    @classmethod
-    def _holder(cls, number):
-        "The holder of an active QR card numbered number, or with number."
-        pool = Pool()
-        Card = pool.get('hirakata.card')
-        Holder = pool.get('hirakata.holder')
-        if identifier.guess_technology(number) == identifier.QR:
-            cards = Card.search([('technology', '=', identifier.QR),
-                    ('identifier', '=', number), ('state', '=', 'active')],
-                limit=1)
-            return cards[0].holder if cards else None
-        holders = Holder.search([('number', '=', number)], limit=1)
-        return holders[0] if holders else None
-
-    @classmethod
-    def _guard(cls, holder):
-        "The holder's guard, locked: parallel tries are counted in turn."
-        guards = cls.search([('holder', '=', holder.id)], limit=1)
-        if not guards:
-            try:
-                guards = cls.create([{'holder': holder.id}])
-            except (backend.DatabaseIntegrityError, SQLConstraintError):
-                # Created meanwhile by a parallel try: the request starts
-                # again (with_transaction retries operational errors).
-                raise backend.DatabaseOperationalError(
-                    "sign-in guard created concurrently")
-        guard, = guards
-        statement.lock(cls, guard.id)
-        return cls(guard.id)
+        devices = cls.search([('digest', '=', digest(token)),
+                ('last_used_at', '>', utc_now() - DEVICE_TIME)], limit=1)
+        return devices[0] if devices else None

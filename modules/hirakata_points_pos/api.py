@@ -72,6 +72,7 @@ ERRORS = {
     'unsupported_media_type': (415, 'msg_api_unsupported_media_type'),
     'rate_limited': (429, 'msg_api_rate_limited'),
     'busy': (503, 'msg_api_busy'),
+    'activation_suspended': (503, 'msg_api_activation_suspended'),
     'internal': (500, 'msg_api_internal'),
     }
 # The ledger's exceptions, by their code, as API errors.

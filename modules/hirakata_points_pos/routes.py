@@ -53,8 +53,14 @@ UNAUTHENTICATED_BY_ADDRESS = RateLimiter(config.getint(
         default=30), 60)
 WRITES = RateLimiter(config.getint(
         'hirakata_pos', 'writes_per_minute', default=120), 60)
+# Activation is the one call a caller makes without a credential: limited
+# by address, in a bucket of its own (failed authentications do not use
+# it up), and with a budget of failures for all addresses together: past
+# it, activations stop for the hour and the operators are alerted.
 ACTIVATIONS_BY_ADDRESS = RateLimiter(config.getint(
         'hirakata_pos', 'activations_per_hour_by_address', default=20), 3600)
+ACTIVATION_FAILURES = RateLimiter(config.getint(
+        'hirakata_pos', 'activation_failures_per_hour', default=50), 3600)
 CLERK_SIGN_INS = RateLimiter(config.getint(
         'hirakata_pos', 'clerk_sign_ins_per_10_minutes', default=10), 600)
 
@@ -298,12 +304,12 @@ def activate(request, pool):
     "A new device exchanges its one-time code for its credential."
     if not ACTIVATIONS_BY_ADDRESS.allow(request.remote_addr):
         raise _translated(pool, 'rate_limited')
+    if ACTIVATION_FAILURES.full('all'):
+        raise _translated(pool, 'activation_suspended')
     data = _body(pool, request)
     code = data.get('code')
 
     def run():
-        if not isinstance(code, str) or not code.isdigit():
-            raise api.ApiError('activation_invalid')
         Terminal = pool.get('hirakata.terminal')
         try:
             terminal, credential = Terminal.activate(code)
@@ -316,7 +322,37 @@ def activate(request, pool):
             result['store'] = {'code': terminal.store.code,
                 'name': terminal.store.name}
         return result
-    return _json(_in_transaction(pool, request, run))
+    try:
+        return _json(_in_transaction(pool, request, run))
+    except api.ApiError as error:
+        if error.code == 'activation_invalid':
+            _count_activation_failure(pool)
+        raise
+
+
+_ALERT_LOCK = threading.Lock()
+_alerted = [None]  # when the operators were last alerted (monotonic)
+
+
+def _count_activation_failure(pool):
+    """Count a wrong code against the budget of all callers; the first
+    time it runs out in a period, alert the operators."""
+    ACTIVATION_FAILURES.allow('all')
+    if not ACTIVATION_FAILURES.full('all'):
+        return
+    with _ALERT_LOCK:
+        now = time.monotonic()
+        if _alerted[0] is not None and (
+                now - _alerted[0] < ACTIVATION_FAILURES.period):
+            return
+        _alerted[0] = now
+    logger.error("terminal activation: %s wrong codes within %s s; "
+        "activations are suspended", ACTIVATION_FAILURES.limit,
+        ACTIVATION_FAILURES.period)
+    with Transaction().start(pool.database_name, 0,
+            context={'language': 'ja'}):
+        pool.get('hirakata.terminal').alert_activation_failures(
+            ACTIVATION_FAILURES.limit)
 
 
 @app.route(PREFIX + '/terminal', methods={'GET'})

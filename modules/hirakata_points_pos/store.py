@@ -8,7 +8,8 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import ValidationError
 from trytond.modules.hirakata_points import statement
-from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import utc_now
@@ -32,7 +33,8 @@ class Category(DeactivableMixin, ModelSQL, ModelView):
         cls._order = [('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')]
 
 
-class Store(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Store(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Store"
     __name__ = 'hirakata.store'
     _rec_name = 'name'
@@ -147,17 +149,16 @@ class Store(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         return 100
 
     @classmethod
-    def create(cls, vlist):
-        pool = Pool()
-        Sequence = pool.get('ir.sequence')
-        Data = pool.get('ir.model.data')
-        vlist = [v.copy() for v in vlist]
-        sequence = Sequence(Data.get_id('hirakata_points_pos',
-                'sequence_store'))
-        for values in vlist:
-            if not values.get('code'):
-                values['code'] = sequence.get()
-        return super().create(vlist)
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and not values.get('code'):
+            # After the access checks: the server numbers the store.
+            pool = Pool()
+            Sequence = pool.get('ir.sequence')
+            Data = pool.get('ir.model.data')
+            values['code'] = Sequence(Data.get_id('hirakata_points_pos',
+                    'sequence_store')).get()
+        return values
 
     @classmethod
     def validate_fields(cls, stores, field_names):
@@ -341,12 +342,9 @@ class Campaign(DeactivableMixin, ModelSQL, ModelView):
 
 
 class User(metaclass=PoolMeta):
-    "A store's staff account belongs to one store."
+    """A store's staff account belongs to one store, set by the
+    administrator. Not a preference: the user could change it (the record
+    rules read it from the user, ir.Rule)."""
     __name__ = 'res.user'
     hirakata_store = fields.Many2One('hirakata.store', "Store",
         ondelete='RESTRICT')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._context_fields.insert(0, 'hirakata_store')

@@ -1,30 +1,37 @@
 """Terminals (R18): registered before use, activated once, revocable."""
 import datetime as dt
 import secrets
+import unicodedata
 from collections import namedtuple
 
 from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
-from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
-# A one-time activation code is typed on the device: 8 digits, valid for a
-# day. The credential the device then keeps is 32 random bytes; only its
-# SHA-256 is stored (it has full entropy, so no slow hash is needed).
-ACTIVATION_DIGITS = 8
+# A one-time activation code is typed on the device: 12 characters of an
+# alphabet without look-alikes (no 0/O, 1/I/L, U), about 59 bits, shown in
+# groups of four (ABCD-EFGH-JKMN) and valid for a day. The credential the
+# device then keeps is 32 random bytes; only its SHA-256 is stored (it has
+# full entropy, so no slow hash is needed).
+ACTIVATION_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789'
+ACTIVATION_LENGTH = 12
+ACTIVATION_GROUP = 4
 ACTIVATION_VALIDITY = dt.timedelta(days=1)
 # Last use is shown to the minute; writing it on every request would cost
 # a statement and make a terminal's parallel requests collide on its row.
 USE_PRECISION = dt.timedelta(minutes=1)
 
 
-class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Terminal(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Terminal"
     __name__ = 'hirakata.terminal'
 
@@ -117,8 +124,8 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
     def _new_code(cls):
         "A one-time code no other terminal waiting for activation has."
         while True:
-            code = ''.join(secrets.choice('0123456789')
-                for _ in range(ACTIVATION_DIGITS))
+            code = grouped(''.join(secrets.choice(ACTIVATION_ALPHABET)
+                    for _ in range(ACTIVATION_LENGTH)))
             if not cls.search([
                         ('state', '=', 'registered'),
                         ('activation_code', '=', code),
@@ -154,8 +161,10 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         """Exchange a one-time code for the device's credential.
 
         Returns (terminal, credential); the credential is shown only here.
+        code is taken with or without separators, in either case.
         """
-        terminals = cls.search([
+        code = normalised_code(code)
+        terminals = code and cls.search([
                 ('state', '=', 'registered'),
                 ('activation_code', '=', code),
                 ], limit=1)
@@ -173,6 +182,30 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
                 'activated_at': utc_now(),
                 })
         return terminal, credential
+
+    @classmethod
+    def alert_activation_failures(cls, limit):
+        """Tell the operators and administrators in the back office (its
+        notifications) that wrong activation codes ran out the budget."""
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        groups = [ModelData.get_id(module, xml_id) for module, xml_id in [
+                ('hirakata_points', 'group_operator'), ('res', 'group_admin')]]
+        with without_check_access():
+            users = User.search([('groups', 'in', groups)])
+            Notification.create([{
+                        'user': user.id,
+                        'label': gettext(
+                            'hirakata_points_pos.msg_activation_failures_alert'),
+                        'description': gettext('hirakata_points_pos.'
+                            'msg_activation_failures_alert_description',
+                            limit=limit),
+                        'icon': 'tryton-warning',
+                        'action': ModelData.get_id(
+                            'hirakata_points_pos', 'act_terminal_form'),
+                        } for user in users])
 
     @classmethod
     def authenticate(cls, credential):
@@ -218,6 +251,26 @@ class Terminal(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.update([table.last_used], [now],
                 where=table.id == terminal.id))
+
+
+def normalised_code(code):
+    """code as it is stored (grouped, upper case), or None when it is not
+    one: spaces, hyphens, case and full-width letters (a Japanese input
+    method's) as the person typed them are ignored."""
+    if not isinstance(code, str) or len(code) > 40:
+        return None
+    code = ''.join(c for c in unicodedata.normalize('NFKC', code).upper()
+        if c not in ' -\u30fc\u2212')
+    if (len(code) != ACTIVATION_LENGTH
+            or any(c not in ACTIVATION_ALPHABET for c in code)):
+        return None
+    return grouped(code)
+
+
+def grouped(code):
+    "code in groups of four for reading: ABCD-EFGH-JKMN."
+    return '-'.join(code[i:i + ACTIVATION_GROUP]
+        for i in range(0, len(code), ACTIVATION_GROUP))
 
 
 # An authenticated terminal and what the API needs of its store.

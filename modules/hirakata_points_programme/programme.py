@@ -14,7 +14,8 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.modules.hirakata_points import expiry, statement
 from trytond.modules.hirakata_points.account import CHANNELS
-from trytond.modules.hirakata_points.buttons import ButtonsForTheirGroups
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.model import (
@@ -71,7 +72,8 @@ class ProgrammeType(DeactivableMixin, ModelSQL, ModelView):
         "empty: the policy of the channel.")
 
 
-class Programme(ButtonsForTheirGroups, Workflow, ModelSQL, ModelView):
+class Programme(ButtonsForTheirGroups, ChangedByButtonsOnly,
+        Workflow, ModelSQL, ModelView):
     "Programme"
     __name__ = 'hirakata.programme'
     _rec_name = 'name'

@@ -437,6 +437,39 @@ class HirakataPointsTestCase(ModuleTestCase):
         self.assertEqual(len(Card.search([('holder', '=', holder.id)])), 2)
 
     @with_transaction()
+    def test_reader_cannot_create_the_configuration_by_writing_it(self):
+        Configuration = Pool().get('hirakata.point.configuration')
+        # As in a database whose settings nobody has saved yet.
+        Configuration.delete([Configuration.get_singleton()])
+        self.assertIsNone(Configuration.get_singleton())
+        auditor = create_user('config_auditor', 'group_auditor')
+        with Transaction().set_user(auditor.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                Configuration.write([Configuration(1)],
+                    {'expiry_notice_days': 1})
+        self.assertIsNone(Configuration.get_singleton())
+
+    @with_transaction()
+    def test_replaced_card_cannot_be_unblocked_by_a_write(self):
+        Card = Pool().get('hirakata.card')
+        holder = create_holder(idm='0102030405060708')
+        old, = holder.cards
+        old.reissue_to('felica', '1112131415161718', 'lost')
+        operator = create_user('card_operator', 'group_operator')
+        with Transaction().set_user(operator.id), \
+                Transaction().set_context(_check_access=True):
+            for values in [{'state': 'active'}, {'replaced_by': None},
+                    {'blocked_reason': None}]:
+                with self.assertRaises(AccessError):
+                    Card.write([Card(old.id)], values)
+            with self.assertRaises(AccessError):
+                Card.create([{'holder': holder.id, 'technology': 'felica',
+                            'identifier': '2122232425262728',
+                            'state': 'blocked'}])
+        self.assertEqual(Card(old.id).state, 'blocked')
+
+    @with_transaction()
     def test_card_key_cannot_be_edited(self):
         Card = Pool().get('hirakata.card')
         holder = create_holder(idm='0102030405060708')

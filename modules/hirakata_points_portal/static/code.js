@@ -18,7 +18,10 @@ async function renew() {
     const response = await fetch('code/new', {method: 'POST',
       credentials: 'same-origin', headers: {Accept: 'application/json'}});
     if (response.status === 401) {
-      location.href = 'sign-in';
+      // Signed out, or the last check that it is you is too old.
+      const answer = await response.json().catch(() => null);
+      location.href = answer?.error?.code === 'reauth'
+        ? 'reauth?next=code' : 'sign-in';
       return;
     }
     let answer = null;

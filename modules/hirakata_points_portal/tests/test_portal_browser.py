@@ -1,6 +1,8 @@
-"""The resident portal in headless Chromium the size of a phone: sign-in,
-the resident's page, the code that renews itself, an axe-core check of
-WCAG 2.1 AA on each page (R31, R1b)."""
+"""The resident portal in headless Chromium the size of a phone: signing
+up, verifying the address from the mail, linking the card, signing in with
+a password then with a passkey (Chromium's virtual authenticator), the
+code that renews itself, and an axe-core check of WCAG 2.1 AA on every
+page (R31, R1b, issue 15)."""
 import datetime as dt
 import unittest
 from unittest.mock import patch
@@ -9,12 +11,17 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from trytond import backend
+import trytond.config as config
 from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
-from trytond.modules.hirakata_points_portal import routes
+from trytond.modules.hirakata_points_portal import routes, session
+from trytond.modules.hirakata_points_portal.tests.mail import (
+    MailServer, restore)
+from trytond.modules.hirakata_points_portal.tests.test_accounts import (
+    issue_code)
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
-    BIRTH, make_holder)
+    BIRTH, PASSWORD, later, make_account, make_holder, reset_limits)
 from trytond.tests.test_tryton import RouteTestCase
 
 
@@ -30,13 +37,23 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
     @classmethod
     def setUpDatabase(cls):
         load_japanese()
-        _, cls.card = make_holder("枚方 花子", "ヒラカタ ハナコ", BIRTH,
+        holder, _ = make_holder("枚方 花子", "ヒラカタ ハナコ", BIRTH,
             points=12345)
+        make_account('hanako@example.jp', holder)
+        cls.second, cls.second_card = make_holder("枚方 一郎",
+            "ヒラカタ イチロウ", dt.date(1950, 6, 15))
 
     @classmethod
     def setUpClass(cls):
+        cls.mail = MailServer().start()
         super().setUpClass()
         cls.server = Server('hirakata/portal/')
+        # Passkeys need a host name (an IP address is no relying party).
+        cls.url = cls.server.url.replace('127.0.0.1', 'localhost')
+        cls.previous_url = config.get('hirakata_portal', 'url')
+        if not config.has_section('hirakata_portal'):
+            config.add_section('hirakata_portal')
+        config.set('hirakata_portal', 'url', cls.url)
         # A phone held upright (e.g. an iPhone 12 or a Pixel 5).
         cls.driver = chromium(width=390, height=844)
 
@@ -44,20 +61,25 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
     def tearDownClass(cls):
         cls.driver.quit()
         cls.server.stop()
+        restore('hirakata_portal', 'url', cls.previous_url)
         super().tearDownClass()
+        cls.mail.stop()
 
     def setUp(self):
         super().setUp()
-        routes.SIGN_INS_BY_ADDRESS.reset()
-        routes.CODES_BY_HOLDER.reset()
+        reset_limits()
         self.driver.delete_all_cookies()
 
-    def fill_sign_in(self, birth):
-        for name, value in [('number', self.card), ('year', birth.year),
-                ('month', birth.month), ('day', birth.day)]:
+    def fill(self, **values):
+        for name, value in values.items():
             field = self.driver.find_element(By.ID, name)
             field.clear()
             field.send_keys(str(value))
+
+    def sign_in(self, email='hanako@example.jp', password=PASSWORD):
+        self.driver.get(self.url + 'sign-in')
+        self.wait_text("メールアドレス")
+        self.fill(email=email, password=password)
         self.click("ログイン")
 
     def assertFitsTheScreen(self, page):
@@ -68,26 +90,116 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
         self.assertLessEqual(overflow, 0, page)
 
     def test_sign_in_then_own_page(self):
-        self.driver.get(self.server.url)
-        self.wait_text("カード番号または利用者番号")
+        self.driver.get(self.url)
+        self.wait_text("パスワードを忘れた方")
         self.check_accessibility('sign-in')
         self.assertFitsTheScreen('sign-in')
-        self.fill_sign_in(BIRTH + dt.timedelta(days=1))
-        self.wait_text("番号または生年月日が正しくありません")
+        self.sign_in(password='wrong-password')
+        self.wait_text("メールアドレスまたはパスワードが正しくありません")
         self.check_accessibility('sign-in-error')
-        self.fill_sign_in(BIRTH)
+        self.sign_in()
         text = self.wait_text("マイページ")
         self.assertIn("枚方 花子 様", text)
         self.assertEqual(self.driver.find_element(By.ID, 'balance').text,
             "12,345ポイント")
         self.check_accessibility('home')
         self.assertFitsTheScreen('home')
+        self.driver.find_element(By.PARTIAL_LINK_TEXT,
+            "アカウントの設定").click()
+        text = self.wait_text("ログイン中の端末")
+        self.assertIn("（この端末）", text)
+        self.check_accessibility('account')
+        self.assertFitsTheScreen('account')
         self.click("ログアウト")
-        self.wait_text("カード番号または利用者番号")
+        self.wait_text("パスワードを忘れた方")
+
+    def test_sign_up_verify_and_link_the_card(self):
+        code = issue_code(self.second)
+        self.driver.get(self.url + 'sign-up')
+        self.wait_text("アカウントを作る")
+        self.check_accessibility('sign-up')
+        self.assertFitsTheScreen('sign-up')
+        self.fill(email='ichiro@example.jp', password='ichiro-pass-1',
+            password2='ichiro-pass-2')
+        self.click("アカウントを作る")
+        self.wait_text("2つのパスワードが同じではありません")
+        self.check_accessibility('sign-up-error')
+        self.fill(password='ichiro-pass-1', password2='ichiro-pass-1')
+        self.click("アカウントを作る")
+        self.wait_text("確認のメールを送りました")
+        self.check_accessibility('sign-up-sent')
+        self.driver.get(self.mail.link_to('ichiro@example.jp'))
+        self.wait_text("登録が完了しました")
+        self.check_accessibility('verify')
+        self.sign_in('ichiro@example.jp', 'ichiro-pass-1')
+        self.wait_text("連携コード（12文字）")
+        self.check_accessibility('link')
+        self.assertFitsTheScreen('link')
+        birth = dt.date(1950, 6, 15)
+        self.fill(number=self.second_card, year=birth.year,
+            month=birth.month, day=birth.day, code='AAAA-BBBB-CCCC')
+        self.click("カードをつなぐ")
+        self.wait_text("連携コードが正しくありません")
+        self.check_accessibility('link-error')
+        self.fill(code=code)
+        self.click("カードをつなぐ")
+        text = self.wait_text("マイページ")
+        self.assertIn("枚方 一郎 様", text)
+
+    def test_forgotten_password_pages(self):
+        self.driver.get(self.url + 'forgot')
+        self.wait_text("パスワードを忘れた方")
+        self.check_accessibility('forgot')
+        self.fill(email='hanako@example.jp')
+        self.click("メールを送る")
+        self.wait_text("メールを送りました")
+        self.driver.get(self.mail.link_to('hanako@example.jp'))
+        self.wait_text("新しいパスワード（もう一度）")
+        self.check_accessibility('reset')
+        self.assertFitsTheScreen('reset')
+        self.fill(password='short', password2='short')
+        self.click("パスワードを決める")
+        self.wait_text("8文字以上")
+        self.check_accessibility('reset-error')
+
+    def test_passkey_registered_then_signs_in(self):
+        driver = self.driver
+        driver.execute_cdp_cmd('WebAuthn.enable', {})
+        authenticator = driver.execute_cdp_cmd(
+            'WebAuthn.addVirtualAuthenticator', {'options': {
+                    'protocol': 'ctap2', 'transport': 'internal',
+                    'hasResidentKey': True, 'hasUserVerification': True,
+                    'isUserVerified': True}})['authenticatorId']
+        self.addCleanup(driver.execute_cdp_cmd,
+            'WebAuthn.removeVirtualAuthenticator',
+            {'authenticatorId': authenticator})
+        self.sign_in()
+        self.wait_text("マイページ")
+        driver.get(self.url + 'account')
+        self.click("この端末をパスキーに登録する")
+        self.wait_text("パスキーを登録しました")
+        self.check_accessibility('passkey-added')
+        credentials = driver.execute_cdp_cmd('WebAuthn.getCredentials',
+            {'authenticatorId': authenticator})['credentials']
+        self.assertEqual(len(credentials), 1)
+        self.click("ログアウト")
+        # No password: the fingerprint (the virtual authenticator) only.
+        self.wait_text("パスキーでログイン")
+        self.click("パスキーでログイン（指紋・顔認証）")
+        text = self.wait_text("マイページ")
+        self.assertIn("枚方 花子 様", text)
+        # Later, the code asks to confirm it is you: the passkey does.
+        with later(minutes=session.REAUTH_AGE.total_seconds() / 60 + 1):
+            driver.find_element(By.LINK_TEXT,
+                "お店で見せるコード（QRコード）").click()
+            self.wait_text("ご本人であることをもう一度確かめます")
+            self.check_accessibility('reauth')
+            self.assertFitsTheScreen('reauth')
+            self.click("パスキーで確認（指紋・顔認証）")
+            self.wait_text("お店の方に、この画面のQRコードを読み取ってもらってください")
 
     def test_code_renews_itself(self):
-        self.driver.get(self.server.url)
-        self.fill_sign_in(BIRTH)
+        self.sign_in()
         self.wait_text("マイページ")
         with patch.object(routes, 'REFRESH_SECONDS', 3):
             self.driver.find_element(By.LINK_TEXT,

@@ -107,13 +107,16 @@ function revoked() {
 }
 
 function activation() {
-  const input = h('input', {id: 'code', name: 'code', inputmode: 'numeric',
-    autocomplete: 'one-time-code', maxlength: '8', pattern: '[0-9]{8}',
-    required: true, autofocus: true, 'aria-describedby': 'code-hint'});
+  // 12 letters and digits, shown grouped (ABCD-EFGH-JKMN); the server
+  // takes them with or without hyphens, in either case.
+  const input = h('input', {id: 'code', name: 'code', inputmode: 'text',
+    autocomplete: 'one-time-code', autocapitalize: 'characters',
+    spellcheck: 'false', maxlength: '20', required: true, autofocus: true,
+    'aria-describedby': 'code-hint'});
   const error = h('p', {class: 'message error', role: 'alert', hidden: true});
   show(h('h1', {}, '端末の登録'),
     h('p', {id: 'code-hint'},
-      '事務局から受け取った8桁の利用開始コードを入力してください。'),
+      '事務局から受け取った12文字の利用開始コード（例：ABCD-EFGH-JKMN）を入力してください。ハイフンは省略できます。'),
     h('form', {onsubmit: async (event) => {
       event.preventDefault();
       try {

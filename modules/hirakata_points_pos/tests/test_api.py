@@ -68,8 +68,20 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         super().setUp()
         for limiter in [routes.LOOKUPS, routes.UNAUTHENTICATED_BY_ADDRESS,
                 routes.WRITES, routes.ACTIVATIONS_BY_ADDRESS,
-                routes.CLERK_SIGN_INS]:
+                routes.CLERK_SIGN_INS, routes.ACTIVATION_FAILURES]:
             limiter.reset()
+        routes._alerted[0] = None
+
+    def new_code(self, name):
+        "The activation code of a new terminal of the store (committed)."
+        with Transaction().start(DB_NAME, 1) as transaction:
+            code = make_terminal(self.store, name).activation_code
+            transaction.commit()
+        return code
+
+    def activation(self, code, address='127.0.0.1'):
+        return self.call('POST', '/terminal/activate', {'code': code},
+            terminal=None, address=address)
 
     def card(self, idm=FELICA):
         return {'technology': 'felica', 'identifier': idm}
@@ -97,6 +109,66 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         self.assertError(self.call('POST', '/terminal/activate',
                 {'code': self.pending_code}, terminal=None),
             401, 'activation_invalid')
+
+    def test_activation_codes_are_12_unambiguous_characters(self):
+        code = self.new_code("コード確認")
+        self.assertRegex(code,
+            r'^[ABCDEFGHJKMNPQRSTVWXYZ2-9]{4}(-[ABCDEFGHJKMNPQRSTVWXYZ2-9]{4}){2}$')
+
+    def test_activation_code_taken_without_hyphens_in_any_case(self):
+        for typed in [lambda c: c.replace('-', '').lower(),
+                lambda c: ' '.join(c.split('-')),
+                # A Japanese input method's full-width letters and dash.
+                lambda c: ''.join(chr(ord(x) + 0xfee0) if x != '-'
+                    else '\u30fc' for x in c)]:
+            code = self.new_code("入力の揺れ")
+            status, data = self.activation(typed(code))
+            self.assertEqual(status, 200, data)
+            self.assertTrue(data['credential'])
+
+    def test_wrong_codes_of_every_address_share_a_budget_and_alert(self):
+        routes.ACTIVATION_FAILURES.limit = 5
+        self.addCleanup(setattr, routes.ACTIVATION_FAILURES, 'limit', 50)
+        code = self.new_code("予算確認")
+        with self.assertLogs(routes.logger, 'ERROR') as logs:
+            for i in range(5):
+                # Each try from a new address: the per-address limit
+                # alone would never stop it.
+                self.assertError(self.activation('K7MQ-3XWD-9RT%s' % i,
+                        address='192.0.2.%s' % i), 401, 'activation_invalid')
+        self.assertIn('wrong codes', logs.output[0])
+        # From then on even the right code waits, from any address.
+        self.assertError(self.activation(code, address='198.51.100.7'),
+            503, 'activation_suspended')
+        # The operators see it in the back office (its notifications).
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Notification = pool.get('res.notification')
+            notifications = Notification.search([
+                    ('label', '=', "端末の利用開始を停止しました")])
+            self.assertIn('admin', {n.user.login for n in notifications})
+            self.assertIn('1時間に5回', notifications[0].description)
+            self.assertEqual(notifications[0].action.id,
+                pool.get('ir.model.data').get_id(
+                    'hirakata_points_pos', 'act_terminal_form'))
+        # One alert per period, however many more tries come.
+        self.activation('K7MQ-3XWD-9RTA', address='192.0.2.9')
+        self.assertEqual(len(logs.output), 1)
+
+    def test_unauthenticated_callers_do_not_use_up_others_buckets(self):
+        code = self.new_code("分離確認")
+        # A caller with made-up credentials at the store's address ...
+        for i in range(routes.UNAUTHENTICATED_BY_ADDRESS.limit + 5):
+            self.call('GET', '/terminal', terminal='x' * 43)
+        # ... and one trying codes from another address exhaust their
+        # own buckets only.
+        for i in range(routes.ACTIVATIONS_BY_ADDRESS.limit):
+            self.activation('K7MQ-3XWD-%04d' % i, address='203.0.113.5')
+        self.assertError(self.activation(code, address='203.0.113.5'),
+            429, 'rate_limited')
+        self.assertEqual(self.call('GET', '/terminal')[0], 200)
+        status, data = self.activation(code)
+        self.assertEqual(status, 200, data)
 
     def test_terminal_shows_store_rate_and_campaigns(self):
         status, data = self.call('GET', '/terminal')

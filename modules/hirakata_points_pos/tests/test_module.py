@@ -169,6 +169,44 @@ class HirakataPointsPosTestCase(ModuleTestCase):
                 Store.write([Store(mine.id)], {'yen_per_point': 50})
 
     @with_transaction()
+    def test_store_not_activated_nor_created_active_by_a_write(self):
+        pool = Pool()
+        Store = pool.get('hirakata.store')
+        User = pool.get('res.user')
+        Data = pool.get('ir.model.data')
+        Category = pool.get('hirakata.store.category')
+        category, = Category.create([{'name': "飲食"}])
+        store, = Store.create([{'name': "申請店", 'address': "枚方市",
+                    'category': category.id}])
+        operator, = User.create([{'login': 'store_operator', 'name': "事務局",
+                    'groups': [('add', [Data.get_id('hirakata_points',
+                                    'group_operator')])]}])
+        with Transaction().set_user(operator.id), \
+                Transaction().set_context(_check_access=True):
+            for values in [{'state': 'active'}, {'approved_at': utc_now()}]:
+                with self.assertRaises(AccessError):
+                    Store.write([Store(store.id)], values)
+            with self.assertRaises(AccessError):
+                Store.create([{'name': "攻撃店", 'address': "枚方市",
+                            'category': category.id, 'state': 'active'}])
+        self.assertEqual(Store(store.id).state, 'applied')
+
+    @with_transaction()
+    def test_store_staff_cannot_move_to_another_store(self):
+        pool = Pool()
+        User = pool.get('res.user')
+        Store = pool.get('hirakata.store')
+        mine, other = make_store("自店"), make_store("他店")
+        user = store_user(mine)
+        # As JSON-RPC calls it: without access checks (its own).
+        with Transaction().set_user(user.id):
+            User.set_preferences({'hirakata_store': other.id})
+        self.assertEqual(User(user.id).hirakata_store, mine)
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Store.search([]), [mine])
+
+    @with_transaction()
     def test_store_staff_cannot_read_holders(self):
         Holder = Pool().get('hirakata.holder')
         store = make_store("自店")

@@ -80,11 +80,12 @@ class TerminalAppTestCase(TerminalAppMixin, RouteTestCase):
 
     def test_activation_with_the_one_time_code(self):
         self.open_app()
-        self.wait_text("端末の登録")
+        self.wait_text("12文字の利用開始コード")
         self.check_accessibility('activation')
-        self.type_into('code', '00000000')
+        self.type_into('code', 'ABCD-EFGH-JKMN')
         self.wait_text("利用開始コードが正しくないか")
-        self.type_into('code', self.code)
+        # As a clerk may type it: lower case, without the hyphens.
+        self.type_into('code', self.code.replace('-', '').lower())
         self.wait_text("カードまたはQRコードを読み取ってください")
         self.assertIn("ひらかた青果店", self.driver.title + self.wait_text(
                 "ひらかた青果店"))
@@ -195,8 +196,9 @@ class TerminalAppTestCase(TerminalAppMixin, RouteTestCase):
     def test_totals_of_the_day(self):
         self.open_app(self.credentials['main'])
         self.click("本日の集計")
-        text = self.wait_text("本日の集計")
-        self.assertIn("付与", text)
+        # (The card screen's button says 本日の集計 too: wait for the
+        # totals themselves.)
+        self.assertIn("本日の集計", self.wait_text("付与"))
         self.check_accessibility('totals')
 
     def test_timeout_then_retry_moves_points_once(self):

@@ -65,7 +65,7 @@ class ApiClient:
     credentials = {}
 
     def call(self, method, path, body=None, terminal='main', key=None,
-            raw=None, clerk=None):
+            raw=None, clerk=None, address='127.0.0.1'):
         headers = {}
         if clerk:
             headers['X-Clerk-Session'] = clerk
@@ -78,7 +78,8 @@ class ApiClient:
             json.dumps(body) if body is not None else None)
         response = self.client().open(
             '/%s/hirakata/api/v1%s' % (DB_NAME, path), method=method,
-            data=data, headers=headers, content_type='application/json')
+            data=data, headers=headers, content_type='application/json',
+            environ_base={'REMOTE_ADDR': address})
         return response.status_code, json.loads(response.data)
 
     def assertError(self, answer, status, code):

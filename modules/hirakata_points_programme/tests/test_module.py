@@ -49,6 +49,11 @@ class HirakataPointsProgrammeTestCase(ModuleTestCase):
                     {'name': "改名"})
             with self.assertRaises(AccessError):
                 Terminal.write([Terminal(venue.id)], {'kind': 'kiosk'})
+            # Not its name, nor its state around the revoke button.
+            with self.assertRaises(AccessError):
+                Terminal.write([Terminal(venue.id)], {'name': "改名"})
+            with self.assertRaises(AccessError):
+                Terminal.write([Terminal(venue.id)], {'state': 'revoked'})
             with self.assertRaises(AccessButtonError):
                 Terminal.revoke([Terminal(venue.id)])
         self.assertEqual(Terminal(venue.id).session, second)

@@ -7,6 +7,7 @@ from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user)
 from trytond.modules.hirakata_points_programme.exceptions import (
     ProgrammeError)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 # _DBTestCase: a database with the module, without ModuleTestCase's
 # generic checks, which test_module.py already runs.
@@ -66,6 +67,21 @@ class ProgrammeTestCase(_DBTestCase):
         self.assertNotEqual(programme.submitted_by, programme.approved_by)
         Programme.close([programme])
         self.assertEqual(programme.state, 'closed')
+
+    @with_transaction()
+    def test_no_approval_nor_opening_by_a_write(self):
+        Programme = Pool().get('hirakata.programme')
+        programme = create_programme(submit_and_open=False)
+        staff = create_user('writer', 'group_city_staff')
+        with Transaction().set_user(staff.id), \
+                Transaction().set_context(_check_access=True):
+            Programme.submit([Programme(programme.id)])
+            for values in [{'state': 'approved'}, {'state': 'open'},
+                    {'approved_by': staff.id}, {'granted': 5}]:
+                with self.assertRaises(AccessError):
+                    Programme.write([Programme(programme.id)], values)
+        self.assertEqual(Programme(programme.id).state, 'submitted')
+        self.assertIsNone(Programme(programme.id).approved_by)
 
     @with_transaction()
     def test_submitter_cannot_approve_own_programme(self):
