@@ -38,8 +38,6 @@ ENTRY_KINDS = [
 CHANNELS = [
     ('backoffice', "Back Office"),
     ('terminal', "Store Terminal"),
-    ('venue', "Venue Terminal"),
-    ('import', "Import"),
     ('portal', "Resident Portal"),
     ('batch', "Scheduled Job"),
     ('api', "API"),

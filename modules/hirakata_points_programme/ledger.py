@@ -1,9 +1,20 @@
-"""Ledger entries can come from a programme, and say so to the holder."""
+"""Ledger entries can come from a programme, and say so to the holder;
+points come in through the programmes' own channels."""
 from trytond.pool import PoolMeta
+
+PROGRAMME_CHANNELS = [
+    ('venue', "Venue Terminal"),
+    ('import', "Import"),
+    ]
 
 
 class Entry(metaclass=PoolMeta):
     __name__ = 'hirakata.point.entry'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.channel.selection += PROGRAMME_CHANNELS
 
     @classmethod
     def _get_origin(cls):
@@ -13,3 +24,13 @@ class Entry(metaclass=PoolMeta):
         if getattr(self.origin, '__name__', None) == 'hirakata.programme':
             return '%s（%s）' % (self.kind_string, self.origin.rec_name)
         return super().holder_description()
+
+
+class ExpiryRule(metaclass=PoolMeta):
+    "An expiry policy can be set for the programmes' channels too."
+    __name__ = 'hirakata.point.expiry.rule'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.channel.selection += PROGRAMME_CHANNELS

@@ -28,6 +28,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .exceptions import (
     NotEligible, OverBudget, OverCap, ParticipationDuplicate, ProgrammeError,
     ProgrammeNotOpen)
+from .ledger import PROGRAMME_CHANNELS
 
 _EDITABLE = {'readonly': Eval('state') != 'draft'}
 RULES = [
@@ -357,7 +358,8 @@ class Participation(ModelSQL, ModelView):
     date = fields.Date("Date", required=True, readonly=True)
     hours = fields.Numeric("Hours", digits=(6, 2), readonly=True)
     points = fields.Integer("Points", required=True, readonly=True)
-    channel = fields.Selection(CHANNELS, "Channel", readonly=True)
+    channel = fields.Selection(CHANNELS + PROGRAMME_CHANNELS, "Channel",
+        readonly=True)
     entry = fields.Many2One('hirakata.point.entry', "Ledger Entry",
         readonly=True, ondelete='RESTRICT')
     terminal = fields.Function(fields.Many2One('hirakata.terminal',
