@@ -179,6 +179,7 @@ def account(web_user, holder, sessions, current, passkeys, message=None):
 <thead><tr><th scope="col">端末</th><th scope="col">最後に使った日時</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <form method="post" action="sign-out-everywhere">
+<p>すべての端末からログアウトすると、登録したパスキーも削除されます。</p>
 <button type="submit">すべての端末からログアウトする</button>
 </form>
 <a class="button secondary" href="./">マイページに戻る</a>'''

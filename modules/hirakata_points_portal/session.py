@@ -19,6 +19,7 @@ import secrets
 
 from trytond.config import config
 from trytond.model import ModelSQL, Unique, fields
+from trytond.pool import Pool
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.transaction import Transaction
 
@@ -130,9 +131,15 @@ class Session(ModelSQL):
 
     @classmethod
     def close_all(cls, web_user):
-        "Sign out everywhere (and after a password change)."
+        """Sign out everywhere (and after a password reset, and when the
+        desk unlinks the card). The account's passkeys go too: a passkey
+        someone else registered while signed in would sign them in again
+        (the resident registers this phone again)."""
+        Passkey = Pool().get('hirakata.portal.passkey')
         cls.delete(cls.search([('web_user', '=', web_user.id)]))
-        logger.info("portal: all sessions of web user %s ended", web_user.id)
+        Passkey.delete(Passkey.search([('web_user', '=', web_user.id)]))
+        logger.info("portal: all sessions and passkeys of web user %s ended",
+            web_user.id)
 
     @classmethod
     def purge(cls):

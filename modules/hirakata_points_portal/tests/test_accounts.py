@@ -164,6 +164,13 @@ class AccountsTestCase(RouteTestCase):
                 'email': query['email'], 'token': 'x' * 32,
                 'password': 'new-password-1', 'password2': 'new-password-1'})
         self.assertEqual(wrong.status_code, 400)
+        # Someone guessed at the account meanwhile, enough to make it wait.
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Failure = Pool().get('hirakata.portal.failure')
+            for _ in range(8):
+                Failure.failed(['account:forgetful@example.jp'], 'password')
+            self.assertTrue(Failure.wait(['account:forgetful@example.jp']))
+            transaction.commit()
         response = client.post(self.url('reset'), data={
                 'email': query['email'], 'token': query['token'],
                 'password': 'new-password-1', 'password2': 'new-password-1'})
@@ -414,6 +421,15 @@ class AccountsTestCase(RouteTestCase):
                     WebUser.read([user.id], ['email'])
                 with self.assertRaises(AccessError):
                     WebUser.unlink_holder([WebUser(user.id)])
+            # The desk reads addresses, never an account's secrets: a
+            # reset token would take the account over.
+            with Transaction().set_user(operator.id), \
+                    Transaction().set_context(_check_access=True):
+                WebUser.read([user.id], ['email'])
+                for secret in ['reset_password_token', 'email_token',
+                        'password_hash']:
+                    with self.assertRaises(AccessError):
+                        WebUser.read([user.id], [secret])
             with Transaction().set_user(operator.id), \
                     Transaction().set_context(_check_access=True), \
                     self.assertLogs('hirakata.portal', 'WARNING') as logs:

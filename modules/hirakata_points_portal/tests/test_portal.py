@@ -248,11 +248,24 @@ class PortalTestCase(RouteTestCase):
         self.assertEqual(status, 200)
         self.assertIn("iPhone（Safari）", page)
         self.assertIn("Windows（Chrome）（この端末）", page)
+        # A passkey someone registered while signed in.
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            WebUser = pool.get('web.user')
+            Passkey = pool.get('hirakata.portal.passkey')
+            user, = WebUser.search([('email', '=', 'hanako@example.jp')])
+            Passkey.create([{'web_user': user.id, 'credential_id': 'xyz',
+                        'public_key': 'pk', 'sign_count': 0}])
+            transaction.commit()
         response = self.browser.post(self.url('sign-out-everywhere'))
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.get()[0], 303)
         self.browser = phone
         self.assertEqual(self.get()[0], 303)
+        with Transaction().start(DB_NAME, 0):
+            Passkey = Pool().get('hirakata.portal.passkey')
+            self.assertEqual(Passkey.search([('web_user', '=', user.id)]),
+                [])
 
     def test_account_without_card_goes_to_linking(self):
         with Transaction().start(DB_NAME, 0) as transaction:
