@@ -304,8 +304,11 @@ def activate(request, pool):
     "A new device exchanges its one-time code for its credential."
     if not ACTIVATIONS_BY_ADDRESS.allow(request.remote_addr):
         raise _translated(pool, 'rate_limited')
-    if ACTIVATION_FAILURES.full('all'):
-        raise _translated(pool, 'activation_suspended')
+    # Past the budget of wrong codes of all callers, wrong codes are
+    # answered "suspended" (and the operators alerted), but a right code
+    # still activates: someone else's guessing must not stop a store
+    # setting up its tablet, and 12 characters are not guessed anyway.
+    suspended = ACTIVATION_FAILURES.full('all')
     data = _body(pool, request)
     code = data.get('code')
 
@@ -327,6 +330,8 @@ def activate(request, pool):
     except api.ApiError as error:
         if error.code == 'activation_invalid':
             _count_activation_failure(pool)
+            if suspended:
+                raise _translated(pool, 'activation_suspended')
         raise
 
 

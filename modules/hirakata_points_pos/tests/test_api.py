@@ -137,9 +137,12 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
                 self.assertError(self.activation('K7MQ-3XWD-9RT%s' % i,
                         address='192.0.2.%s' % i), 401, 'activation_invalid')
         self.assertIn('wrong codes', logs.output[0])
-        # From then on even the right code waits, from any address.
-        self.assertError(self.activation(code, address='198.51.100.7'),
-            503, 'activation_suspended')
+        # From then on wrong codes are told activation is suspended, from
+        # any address; a right code still activates its terminal.
+        self.assertError(self.activation('K7MQ-3XWD-9RTZ',
+                address='198.51.100.8'), 503, 'activation_suspended')
+        status, data = self.activation(code, address='198.51.100.7')
+        self.assertEqual(status, 200, data)
         # The operators see it in the back office (its notifications).
         with Transaction().start(DB_NAME, 0):
             pool = Pool()
