@@ -9,6 +9,7 @@ import logging
 from email.message import EmailMessage
 
 from trytond.config import config
+from trytond.modules.web_user.user import _send_email
 from trytond.model import ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -88,6 +89,25 @@ class WebUser(metaclass=PoolMeta):
 
     def get_email_validation_url(self, url=None):
         return super().get_email_validation_url(url or portal_url() + 'verify')
+
+    def get_email_already_registered(self):
+        return _mail("【枚方市ポイント】ウェブアカウントの登録について", [
+                "このメールアドレスのウェブアカウントは、すでに登録されています。",
+                "ログインしてご利用ください。パスワードを忘れた場合は、次のページから",
+                "決め直せます。", "", portal_url() + 'forgot'])
+
+    @classmethod
+    def signed_up_again(cls, user, password):
+        """Someone signs up with an address that has an account. If the
+        address was never confirmed, whoever signed up first proved
+        nothing: the new password counts and a new link goes out (the old
+        link no longer works). If it was, its owner is told by mail."""
+        if not user.email_valid:
+            cls.write([user], {'password': password})
+            cls.validate_email([user])
+        else:
+            cls.hash_password(password)  # as long as a new account takes
+            _send_email(None, [user], cls.get_email_already_registered)
 
     def get_email_reset_password(self):
         return _mail("【枚方市ポイント】パスワードの再設定", [

@@ -138,11 +138,15 @@ def sign_up(request, pool):
     if not MAILS_BY_ADDRESS.allow(request.remote_addr):
         return html(pages.sign_up("短い時間に申し込みが多すぎます。"
                 "1時間ほどたってから、もう一度お試しください。", email), 429)
-    # The same answer whether the address has an account or not.
-    if WebUser.find(email) is None:
+    # The same answer, in the same time, whether the address has an
+    # account or not; only its mailbox learns which.
+    user = WebUser.find(email)
+    if user is None:
         user, = WebUser.create([{'email': email,
                     'password': _password(request.form)}])
         WebUser.validate_email([user])
+    else:
+        WebUser.signed_up_again(user, _password(request.form))
     return html(pages.done("確認メールを送りました",
             "%s に確認のメールを送りました。メールのリンクを開くと、登録が完了します。"
             % email))

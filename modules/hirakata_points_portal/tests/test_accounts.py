@@ -116,6 +116,40 @@ class AccountsTestCase(RouteTestCase):
         response = client.get(self.url())
         self.assertTrue(response.headers['Location'].endswith('link'))
 
+    def sign_up(self, client, email, password):
+        return client.post(self.url('sign-up'), data={'email': email,
+                'password': password, 'password2': password})
+
+    def test_address_not_squatted_by_an_earlier_sign_up(self):
+        attacker, resident = self.client(), self.client()
+        self.assertEqual(self.sign_up(attacker, 'kazuko@example.jp',
+                'attacker-pass-1').status_code, 200)
+        first = urllib.parse.urlsplit(self.mail.link_to('kazuko@example.jp'))
+        # The resident signs up with the same address: their password
+        # counts, with a new link; the first link no longer works.
+        self.assertEqual(self.sign_up(resident, 'kazuko@example.jp',
+                'resident-pass-1').status_code, 200)
+        second = urllib.parse.urlsplit(self.mail.link_to('kazuko@example.jp'))
+        self.assertNotEqual(first.query, second.query)
+        self.assertEqual(resident.get(self.url('verify?' + first.query))
+            .status_code, 400)
+        self.assertEqual(resident.get(self.url('verify?' + second.query))
+            .status_code, 200)
+        self.assertEqual(self.sign_in(attacker, 'kazuko@example.jp',
+                'attacker-pass-1').status_code, 400)
+        self.assertEqual(self.sign_in(resident, 'kazuko@example.jp',
+                'resident-pass-1').status_code, 303)
+        # Once confirmed, signing up again changes nothing; the owner is
+        # told by mail.
+        response = self.sign_up(attacker, 'kazuko@example.jp',
+            'attacker-pass-2')
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("確認のメールを送りました", response.get_data(as_text=True))
+        subject, _ = self.mail.last_to('kazuko@example.jp')
+        self.assertEqual(subject, "【枚方市ポイント】ウェブアカウントの登録について")
+        self.assertEqual(self.sign_in(attacker, 'kazuko@example.jp',
+                'attacker-pass-2').status_code, 400)
+
     def test_sign_up_problems_in_japanese(self):
         client = self.client()
         for form, message in [
@@ -139,7 +173,10 @@ class AccountsTestCase(RouteTestCase):
                 'password2': 'another-pass-1'})
         self.assertEqual(response.status_code, 200)
         self.assertIn("確認のメールを送りました", response.get_data(as_text=True))
-        self.assertEqual(len(self.mail.messages), before)
+        # Only Hanako's mailbox learns the account exists.
+        self.assertEqual(len(self.mail.messages), before + 1)
+        subject, _ = self.mail.last_to('hanako@example.jp')
+        self.assertEqual(subject, "【枚方市ポイント】ウェブアカウントの登録について")
         # Hanako's password is unchanged.
         self.assertEqual(self.sign_in(self.client()).status_code, 303)
 
