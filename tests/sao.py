@@ -2,7 +2,8 @@
 Chromium (selenium), against a real HTTP server of the test database."""
 import os
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException, TimeoutException)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -40,7 +41,10 @@ class Sao:
         self.database = database
 
     def wait(self, condition, timeout=20):
-        return WebDriverWait(self.driver, timeout).until(condition)
+        # sao redraws as records load: an element read a moment ago may
+        # be gone; the condition is then asked again.
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(
+                StaleElementReferenceException,)).until(condition)
 
     def visible(self, css, timeout=20):
         return self.wait(expected_conditions.visibility_of_element_located(
@@ -235,7 +239,7 @@ class Sao:
                 self.wait(lambda d: shown() == expected, timeout=10)
             except TimeoutException:
                 pass
-        return shown()
+        return self.wait(lambda d: (shown(),))[0]
 
     def open_record(self, text):
         "Open, from the list shown, the record whose row shows text."
