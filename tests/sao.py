@@ -10,7 +10,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from trytond.modules.hirakata_points.hosts import HostLayer
-from trytond.modules.hirakata_points.tests.browser import ROOT, chromium
+from trytond.modules.hirakata_points.tests.browser import (
+    ROOT, Server, chromium)
 from trytond.wsgi import SharedDataMiddlewareIndex, app
 
 SAO = os.path.join(ROOT, 'node_modules', 'tryton-sao')
@@ -30,6 +31,23 @@ def back_office_browser():
     """A desktop-sized Chromium in Japanese (sao's sign-in dialog too) that
     keeps its console."""
     return chromium(width=1366, height=900, language='ja')
+
+
+class BackOfficeServerMixin:
+    """For a test class: a server of its database with sao in front
+    (cls.server) and one desktop browser (cls.driver) for all its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server(path='', application=sao_app())
+        cls.driver = back_office_browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.stop()
+        super().tearDownClass()
 
 
 class Sao:

@@ -10,13 +10,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 
 from trytond import backend
-from trytond.modules.hirakata_points.tests.browser import SCREENSHOTS, Server
+from trytond.modules.hirakata_points.tests.browser import SCREENSHOTS
 from trytond.modules.hirakata_points.tests.test_module import (
     create_user, load_japanese)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 
-from .sao import Sao, back_office_browser, sao_app
+from .sao import BackOfficeServerMixin, Sao
 
 # Names that read the same in a Japanese screen: the product, the
 # languages to choose from, each in its own language (English), and the
@@ -38,7 +38,7 @@ return [...document.querySelectorAll('body *')].filter(
 
 @unittest.skipUnless(backend.name == 'postgresql',
     "a real server needs a database other connections see")
-class BackOfficeJapaneseTestCase(RouteTestCase):
+class BackOfficeJapaneseTestCase(BackOfficeServerMixin, RouteTestCase):
     "No English in the back office for a Japanese-speaking user"
     module = 'hirakata_points_portal'
     extras = ['hirakata_points_pos', 'hirakata_points_programme']
@@ -53,18 +53,6 @@ class BackOfficeJapaneseTestCase(RouteTestCase):
         user = create_user('kana', 'group_city_staff')
         User.write([user], {'name': "市 職員", 'language': ja.id,
                 'password': 'kana-demo-2027'})
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = Server(path='', application=sao_app())
-        cls.driver = back_office_browser()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.driver.quit()
-        cls.server.stop()
-        super().tearDownClass()
 
     def english(self):
         "The English words shown (each with its text), if any."

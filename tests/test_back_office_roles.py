@@ -13,12 +13,12 @@ import unittest
 
 from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
-    ROOT, SCREENSHOTS, Server)
+    ROOT, SCREENSHOTS)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
-from .sao import Sao, back_office_browser, sao_app
+from .sao import BackOfficeServerMixin, Sao
 
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import demo_data  # noqa: E402
@@ -26,7 +26,7 @@ import demo_data  # noqa: E402
 
 @unittest.skipUnless(backend.name == 'postgresql',
     "a real server needs a database other connections see")
-class BackOfficeRolesTestCase(RouteTestCase):
+class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
     "Each role's main tasks in sao"
     module = 'hirakata_points_portal'
     extras = ['hirakata_points_pos', 'hirakata_points_programme']
@@ -38,18 +38,6 @@ class BackOfficeRolesTestCase(RouteTestCase):
         # As scripts/demo_data.py runs it: as root, not as admin.
         with Transaction().set_user(0):
             demo_data.load(holders_count=8)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.server = Server(path='', application=sao_app())
-        cls.driver = back_office_browser()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.driver.quit()
-        cls.server.stop()
-        super().tearDownClass()
 
     def setUp(self):
         super().setUp()
