@@ -1,0 +1,1 @@
+# The models are registered in tryton.cfg.

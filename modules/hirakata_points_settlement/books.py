@@ -1,0 +1,207 @@
+"""The operator's books: which company keeps them, which accounts each kind
+of point movement and settlement line uses, and setting them up (R23–R26).
+
+Points are worth 1 yen. The operator holds residents' points as a
+liability (ポイント預り金); a grant raises it against a clearing account
+that the month's invoices to the city and the stores empty (未請求ポイント
+原資), a use lowers it against one that the stores' and transit operators'
+settlement empties (未精算ポイント利用)."""
+import datetime as dt
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .exceptions import BooksError
+
+# Codes of account_chart.xml, by the role the configuration gives them.
+ACCOUNT_CODES = {
+    'points_liability': '2210',
+    'unbilled_funding': '1310',
+    'unsettled_uses': '2220',
+    'community_fund': '2230',
+    'expired_income': '4120',
+    'fee_income': '4110',
+    'adjustment_expense': '5110',
+    'bank_account': '1110',
+    'city_receivable': '1210',
+    'store_receivable': '1220',
+    'store_payable': '2110',
+    'transit_payable': '2120',
+    }
+ACCOUNT_ROLES = list(ACCOUNT_CODES)
+ZERO = Decimal(0)
+
+
+def yen(value):
+    "An amount in whole yen (points are worth 1 yen each)."
+    return Decimal(int(value))
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    "Settlement Configuration"
+    __name__ = 'hirakata.settlement.configuration'
+
+    company = fields.Many2One('company.company', "Operator Company",
+        help="The company that keeps the point system's books.")
+    city = fields.Many2One('party.party', "City",
+        help="The party the city's programme points are invoiced to.")
+    city_fee_rate = fields.Numeric("City Fee Rate (%)", digits=(5, 2),
+        domain=['OR', ('city_fee_rate', '=', None),
+            [('city_fee_rate', '>=', 0), ('city_fee_rate', '<=', 100)]],
+        help="The operator's fee on the points the city's programmes grant.")
+    expired_points_to = fields.Selection([
+            ('income', "Operator's Income"),
+            ('fund', "Community Fund"),
+            ], "Expired Points To", required=True)
+    journal = fields.Many2One('account.journal', "Journal",
+        help="The journal of the daily moves of point movements.")
+    booked_until = fields.Date("Booked Until", readonly=True,
+        help="The last business day whose point movements are booked.")
+    fee_tax = fields.Many2One('account.tax', "Fee Tax",
+        help="Consumption tax on the operator's fees.")
+    points_liability = fields.Many2One('account.account', "Points Liability")
+    unbilled_funding = fields.Many2One('account.account',
+        "Points Funding Not Yet Invoiced")
+    unsettled_uses = fields.Many2One('account.account',
+        "Point Uses Not Yet Settled")
+    community_fund = fields.Many2One('account.account', "Community Fund")
+    expired_income = fields.Many2One('account.account',
+        "Expired Points Income")
+    fee_income = fields.Many2One('account.account', "Fee Income")
+    adjustment_expense = fields.Many2One('account.account',
+        "Point Adjustments")
+    bank_account = fields.Many2One('account.account', "Bank Deposits")
+    city_receivable = fields.Many2One('account.account', "City Receivable")
+    store_receivable = fields.Many2One('account.account',
+        "Store Receivables")
+    store_payable = fields.Many2One('account.account', "Store Payables")
+    transit_payable = fields.Many2One('account.account',
+        "Transit Operator Payables")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        for role in ACCOUNT_ROLES:
+            getattr(cls, role).domain = [
+                ('company', '=', Eval('company', -1)),
+                ('closed', '!=', True)]
+        cls.journal.domain = [('type', '=', 'general')]
+
+    @staticmethod
+    def default_expired_points_to():
+        return 'income'
+
+    @staticmethod
+    def default_city_fee_rate():
+        return Decimal(0)
+
+    def account(self, role):
+        "The account of role (a key of ACCOUNT_CODES), or an error."
+        account = getattr(self, role)
+        if not account:
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_books_not_set_up'))
+        return account
+
+    @classmethod
+    def books(cls):
+        "The configuration, checked to be set up."
+        config = cls(1)
+        if not config.company or not config.journal:
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_books_not_set_up'))
+        return config
+
+
+def set_up_books(company, first_year_start, city=None, city_fee_rate=None):
+    """Give company the operator's chart of accounts, fiscal years from
+    first_year_start to the coming one (April–March, the city's year),
+    and point the configuration at them. Run once, as root."""
+    pool = Pool()
+    AccountTemplate = pool.get('account.account.template')
+    Account = pool.get('account.account')
+    Configuration = pool.get('hirakata.settlement.configuration')
+    AccountConfiguration = pool.get('account.configuration')
+    Journal = pool.get('account.journal')
+    ModelData = pool.get('ir.model.data')
+    Tax = pool.get('account.tax')
+    CreateChart = pool.get('account.create_chart', type='wizard')
+
+    with Transaction().set_user(0), Transaction().set_context(
+            company=company.id, _check_access=False):
+        template = AccountTemplate(ModelData.get_id(
+                'hirakata_points_settlement', 'account_template_root'))
+        session_id, _, _ = CreateChart.create()
+        wizard = CreateChart(session_id)
+        wizard.account.account_template = template
+        wizard.account.company = company
+        wizard.transition_create_account()
+        accounts = {a.code: a for a in Account.search(
+                [('company', '=', company.id), ('code', '!=', None)])}
+        wizard.properties.company = company
+        wizard.properties.account_receivable = accounts['1220']
+        wizard.properties.account_payable = accounts['2110']
+        wizard.transition_create_properties()
+        AccountConfiguration.write([AccountConfiguration(1)], {
+                'tax_rounding': 'document'})
+        today = Pool().get('ir.date').today()
+        start = first_year_start
+        while start <= today:
+            create_fiscal_year(company, start)
+            start = start.replace(year=start.year + 1)
+        create_fiscal_year(company, start)
+        journal, = Journal.search([('type', '=', 'general')], limit=1)
+        tax, = Tax.search([('company', '=', company.id),
+                ('rate', '=', Decimal('0.10'))], limit=1)
+        values = {role: accounts[code].id
+            for role, code in ACCOUNT_CODES.items()}
+        values.update(company=company.id, journal=journal.id,
+            fee_tax=tax.id)
+        if city:
+            values['city'] = city.id
+            city.account_receivable = accounts['1210']
+            city.save()
+        if city_fee_rate is not None:
+            values['city_fee_rate'] = city_fee_rate
+        Configuration.write([Configuration(1)], values)
+
+
+def create_fiscal_year(company, start):
+    """The fiscal year from start (1 April) for a year, with monthly
+    periods and its move and invoice sequences."""
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    Sequence = pool.get('ir.sequence.strict')
+    SequenceType = pool.get('ir.sequence.type')
+    InvoiceSequence = pool.get('account.fiscalyear.invoice_sequence')
+    ModelData = pool.get('ir.model.data')
+
+    end = start.replace(year=start.year + 1) - dt.timedelta(days=1)
+    if FiscalYear.search([('company', '=', company.id),
+                ('start_date', '<=', end), ('end_date', '>=', start)]):
+        return
+    name = '%d年度' % start.year
+
+    def sequence(type_xml_id, prefix):
+        type_ = SequenceType(ModelData.get_id(*type_xml_id))
+        return Sequence(name='%s %s' % (name, prefix), sequence_type=type_,
+            company=company, prefix='%s%d-' % (prefix, start.year),
+            padding=6)
+    move = sequence(('account', 'sequence_type_account_move'), 'M')
+    out = sequence(
+        ('account_invoice', 'sequence_type_account_invoice'), 'INV')
+    in_ = sequence(
+        ('account_invoice', 'sequence_type_account_invoice'), 'SUP')
+    Sequence.save([move, out, in_])
+    year = FiscalYear(name=name, company=company, start_date=start,
+        end_date=end, move_sequence=move)
+    year.invoice_sequences = [InvoiceSequence(company=company,
+            out_invoice_sequence=out, out_credit_note_sequence=out,
+            in_invoice_sequence=in_, in_credit_note_sequence=in_)]
+    year.save()
+    FiscalYear.create_period([year])
+    return year

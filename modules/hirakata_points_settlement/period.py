@@ -1,0 +1,358 @@
+"""The monthly settlement (R24–R26): what the city and each store owe the
+operator and the operator owes each store for one month of the ledger,
+and the invoices that say so.
+
+draft → computed → reviewed → confirmed. Computing reads the month's
+entries afresh, so computing again gives the same lines; confirming
+creates and posts the invoices, once. A confirmed month never changes: a
+cancellation made later is an entry of a later month and is settled there,
+under the store or programme of the entry it cancels."""
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_DOWN, Decimal
+
+from sql.aggregate import Sum
+from sql.conditionals import Coalesce
+
+from trytond.i18n import gettext
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.hirakata_points.clock import utc_now
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+from .books import ZERO, yen
+from .exceptions import SettlementError
+
+PROGRAMME = 'hirakata.programme,'
+CATEGORIES = [
+    ('city_grant', "Programme Points (Funding)"),
+    ('city_fee', "Operator's Fee on Programme Points"),
+    ('store_grant', "Points Granted by the Store (Funding)"),
+    ('store_grant_fee', "Grant Fee"),
+    ('store_redeem', "Points Redeemed at the Store"),
+    ('store_redeem_fee', "Redemption Fee"),
+    ]
+# Lines of the operator's fees carry consumption tax; the points are
+# outside its scope (不課税).
+FEE_CATEGORIES = {'city_fee', 'store_grant_fee', 'store_redeem_fee'}
+
+
+def fee(points, rate):
+    "rate % of points in whole yen, fractions dropped (端数切捨て)."
+    return (Decimal(points) * (rate or ZERO) / 100).quantize(
+        Decimal(1), rounding=ROUND_DOWN)
+
+
+def month_movements(start, end):
+    """{(kind, store id, programme id): points} of holders' entries dated
+    start..end; a reversal counts under its original's kind, store and
+    programme."""
+    pool = Pool()
+    Entry = pool.get('hirakata.point.entry')
+    Account = pool.get('hirakata.point.account')
+    entry, original, account = (Entry.__table__(), Entry.__table__(),
+        Account.__table__())
+    kind = Coalesce(original.kind, entry.kind)
+    store = Coalesce(original.store, entry.store)
+    origin = Coalesce(original.origin, entry.origin)
+    query = entry.join(account, condition=account.id == entry.account
+        ).join(original, 'LEFT', condition=original.id == entry.reversal_of
+        ).select(kind, store, origin, Sum(entry.points),
+            where=(account.kind == 'holder')
+            & (entry.date >= start) & (entry.date <= end),
+            group_by=[kind, store, origin])
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*query)
+    totals = defaultdict(int)
+    for kind, store, origin, points in cursor:
+        programme = (int(origin[len(PROGRAMME):])
+            if origin and origin.startswith(PROGRAMME) else None)
+        totals[kind, store, None if store else programme] += int(points)
+    return totals
+
+
+class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
+        ModelSQL, ModelView):
+    "Settlement Period"
+    __name__ = 'hirakata.settlement.period'
+
+    month = fields.Date("Month", required=True,
+        states={'readonly': Eval('state') != 'draft'},
+        help="Any day of the month to settle.")
+    start_date = fields.Date("Start Date", readonly=True)
+    end_date = fields.Date("End Date", readonly=True)
+    lines = fields.One2Many('hirakata.settlement.line', 'period', "Lines",
+        readonly=True)
+    invoices = fields.One2Many('account.invoice', 'hirakata_period',
+        "Invoices", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('computed', "Computed"),
+            ('reviewed', "Reviewed"),
+            ('confirmed', "Confirmed"),
+            ], "State", readonly=True, required=True, sort=False)
+    computed_by = fields.Many2One('res.user', "Computed By", readonly=True)
+    computed_at = fields.Timestamp("Computed At", readonly=True)
+    reviewed_by = fields.Many2One('res.user', "Reviewed By", readonly=True)
+    reviewed_at = fields.Timestamp("Reviewed At", readonly=True)
+    confirmed_by = fields.Many2One('res.user', "Confirmed By",
+        readonly=True)
+    confirmed_at = fields.Timestamp("Confirmed At", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('month_unique', Unique(t, t.start_date),
+                'hirakata_points_settlement.msg_period_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.start_date, Index.Range())))
+        cls._order = [('start_date', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'computed'),
+            ('computed', 'computed'),
+            ('computed', 'reviewed'),
+            ('reviewed', 'computed'),
+            ('reviewed', 'confirmed'),
+            }
+        cls._buttons.update({
+                'compute': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'computed', 'reviewed']),
+                    'depends': ['state'],
+                    },
+                'review': {
+                    'invisible': Eval('state') != 'computed',
+                    'depends': ['state'],
+                    },
+                'confirm': {
+                    'invisible': Eval('state') != 'reviewed',
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('month'):
+            start = values['month'].replace(day=1)
+            following = (start + dt.timedelta(days=32)).replace(day=1)
+            values.update(month=start, start_date=start,
+                end_date=following - dt.timedelta(days=1))
+        return values
+
+    def get_rec_name(self, name):
+        return self.month.strftime('%Y年%m月') if self.month else ''
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('computed')
+    def compute(cls, periods):
+        pool = Pool()
+        Line = pool.get('hirakata.settlement.line')
+        for period in periods:
+            Line.delete(Line.search([('period', '=', period.id)]))
+            Line.save(period.compute_lines())
+        cls.write(periods, cls._signed('computed'))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('reviewed')
+    def review(cls, periods):
+        cls.write(periods, cls._signed('reviewed'))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('confirmed')
+    def confirm(cls, periods):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Invoice = pool.get('account.invoice')
+        cls.lock(periods)
+        today = Date.today()
+        # Read again under the lock: another transaction may have
+        # confirmed them since this one read them.
+        for period in cls.search([('id', 'in', [p.id for p in periods]),
+                    ('state', '!=', 'reviewed')], limit=1):
+            raise SettlementError(gettext(
+                    'hirakata_points_settlement.msg_period_confirmed',
+                    period=period.rec_name))
+        for period in periods:
+            if period.end_date >= today:
+                raise SettlementError(gettext(
+                        'hirakata_points_settlement.msg_month_not_over',
+                        period=period.rec_name))
+        invoices = []
+        for period in periods:
+            invoices += period.make_invoices()
+        Invoice.save(invoices)
+        Invoice.update_taxes(invoices)
+        Invoice.post(invoices)
+        cls.write(periods, cls._signed('confirmed'))
+
+    @classmethod
+    def _signed(cls, step):
+        return {'%s_by' % step: Transaction().user,
+            '%s_at' % step: utc_now()}
+
+    def compute_lines(self):
+        """The month's lines: a line per programme and the city's fee, and
+        per store its granted and redeemed points and their fees."""
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Line = pool.get('hirakata.settlement.line')
+        Programme = pool.get('hirakata.programme')
+        Store = pool.get('hirakata.store')
+        config = Configuration.books()
+        if not config.city:
+            raise SettlementError(gettext(
+                    'hirakata_points_settlement.msg_city_not_set'))
+        totals = month_movements(self.start_date, self.end_date)
+        lines = []
+        city_points = 0
+        programmes = Programme.browse(sorted(
+                {p for (k, s, p) in totals if p}))
+        for programme in sorted(programmes, key=lambda p: (
+                    p.department.rec_name if p.department else '',
+                    p.rec_name)):
+            points = totals.get(('grant', None, programme.id), 0)
+            if points:
+                city_points += points
+                lines.append(Line(period=self, category='city_grant',
+                        party=config.city, programme=programme,
+                        department=programme.department, points=points,
+                        amount=yen(points)))
+        if city_points and config.city_fee_rate:
+            lines.append(Line(period=self, category='city_fee',
+                    party=config.city, points=city_points,
+                    rate=config.city_fee_rate,
+                    amount=fee(city_points, config.city_fee_rate)))
+        stores = Store.browse(sorted({s for (k, s, p) in totals if s}))
+        for store in sorted(stores, key=lambda s: s.code or ''):
+            granted = totals.get(('grant', store.id, None), 0)
+            redeemed = -totals.get(('redeem', store.id, None), 0)
+            party = store.settlement_party()
+            for category, points, rate, sign in [
+                    ('store_grant', granted, None, 1),
+                    ('store_grant_fee', granted, store.grant_fee_rate, 1),
+                    ('store_redeem', redeemed, None, -1),
+                    ('store_redeem_fee', redeemed, store.redeem_fee_rate,
+                        1)]:
+                amount = yen(points) * sign if rate is None else fee(
+                    points, rate)
+                if points and (rate is None or amount):
+                    lines.append(Line(period=self, category=category,
+                            party=party, store=store, points=points,
+                            rate=rate, amount=amount))
+        return lines
+
+    def make_invoices(self):
+        "The month's invoices, from its lines: the city's and the stores'."
+        by_party = defaultdict(list)
+        for line in self.lines:
+            by_party[line.party].append(line)
+        invoices = []
+        for party, lines in by_party.items():
+            store = lines[0].store
+            if store and store.settlement_method == 'gross':
+                uses = [l for l in lines if l.category == 'store_redeem']
+                rest = [l for l in lines if l not in uses]
+                invoices += [i for i in [
+                        self._invoice('out', party, rest),
+                        self._invoice('in', party, uses)] if i]
+            else:
+                invoice = self._invoice('out', party, lines)
+                if invoice:
+                    invoices.append(invoice)
+        return invoices
+
+    def _invoice(self, type_, party, lines):
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        if not lines:
+            return None
+        config = Configuration.books()
+        invoice = Invoice(type=type_, company=config.company, party=party,
+            invoice_date=self.end_date, hirakata_period=self,
+            description='%s 精算' % self.rec_name)
+        invoice.on_change_type()
+        invoice.on_change_party()
+        invoice_lines = []
+        for line in lines:
+            amount = line.amount if type_ == 'out' else -line.amount
+            invoice_lines.append(InvoiceLine(invoice_type=type_,
+                    type='line', company=config.company,
+                    currency=config.company.currency,
+                    description=line.invoice_description(),
+                    quantity=1, unit_price=amount,
+                    account=config.account(line.account_role()),
+                    taxes=[config.fee_tax] if line.is_fee else [],
+                    hirakata_line=line))
+        invoice.lines = invoice_lines
+        return invoice
+
+
+class Line(ModelSQL, ModelView):
+    "Settlement Line"
+    __name__ = 'hirakata.settlement.line'
+
+    period = fields.Many2One('hirakata.settlement.period', "Period",
+        required=True, ondelete='CASCADE', readonly=True)
+    category = fields.Selection(CATEGORIES, "Category", required=True,
+        readonly=True)
+    category_string = category.translated('category')
+    party = fields.Many2One('party.party', "Party", required=True,
+        readonly=True, ondelete='RESTRICT')
+    store = fields.Many2One('hirakata.store', "Store", readonly=True,
+        ondelete='RESTRICT')
+    programme = fields.Many2One('hirakata.programme', "Programme",
+        readonly=True, ondelete='RESTRICT')
+    department = fields.Many2One('hirakata.department',
+        "Department", readonly=True, ondelete='RESTRICT')
+    points = fields.Integer("Points", required=True, readonly=True)
+    rate = fields.Numeric("Fee Rate (%)", digits=(5, 2), readonly=True)
+    amount = fields.Numeric("Amount (JPY)", digits=(16, 0), required=True,
+        readonly=True, help="Excluding consumption tax; negative when "
+        "the operator owes it.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.period, Index.Equality())))
+        cls._order = [('period', 'DESC'), ('party', 'ASC'), ('id', 'ASC')]
+
+    @property
+    def is_fee(self):
+        return self.category in FEE_CATEGORIES
+
+    def account_role(self):
+        "The configuration's account this line's invoice line goes to."
+        if self.is_fee:
+            return 'fee_income'
+        if self.category == 'store_redeem':
+            return 'unsettled_uses'
+        return 'unbilled_funding'
+
+    def invoice_description(self):
+        label = self.category_string
+        if self.programme:
+            department = (self.department.rec_name + ' '
+                if self.department else '')
+            return '%s%s %s（%s pt）' % (department, self.programme.rec_name,
+                label, '{:,}'.format(self.points))
+        if self.rate is not None:
+            return '%s（%s pt × %s%%）' % (label, '{:,}'.format(self.points),
+                self.rate.normalize())
+        return '%s（%s pt）' % (label, '{:,}'.format(self.points))

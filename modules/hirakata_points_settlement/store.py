@@ -1,0 +1,44 @@
+"""A store is a party of the operator's books: it is invoiced for the
+points it grants and paid for the points redeemed there (R24)."""
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Store(metaclass=PoolMeta):
+    __name__ = 'hirakata.store'
+
+    party = fields.Many2One('party.party', "Party", readonly=True,
+        ondelete='RESTRICT',
+        help="The store in the operator's books; made at its first "
+        "settlement.")
+    settlement_method = fields.Selection([
+            ('netting', "Netting (One Balance)"),
+            ('gross', "Gross (Invoice and Payment Notice)"),
+            ], "Settlement Method", required=True,
+        help="Netting: one invoice with what the store owes less what it "
+        "is owed. Gross: an invoice for what it owes and a separate "
+        "payment notice for the points redeemed there.")
+
+    @staticmethod
+    def default_settlement_method():
+        return 'netting'
+
+    def settlement_party(self):
+        "The store's party, made with its address and accounts if missing."
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('hirakata.settlement.configuration')
+        if self.party:
+            return self.party
+        config = Configuration.books()
+        with Transaction().set_user(0), Transaction().set_context(
+                _check_access=False, company=config.company.id):
+            party = Party(name=self.name,
+                addresses=[{'street_unstructured': self.address}],
+                account_receivable=config.account('store_receivable'),
+                account_payable=config.account('store_payable'))
+            party.save()
+            self.party = party
+            self.save()
+        return party

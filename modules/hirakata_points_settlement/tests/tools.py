@@ -1,0 +1,60 @@
+"""What the settlement tests share: the operator's company and books, and
+point movements at a given moment in Hirakata."""
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.hirakata_points import clock
+from trytond.modules.hirakata_points_settlement.books import set_up_books
+from trytond.pool import Pool
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def at(day, hour=12):
+    "Noon (or hour) of day in Hirakata, for clock.frozen."
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=JST)
+
+
+def set_up_operator(first_year_start=dt.date(2026, 4, 1), fee_rate='2'):
+    """The operator's company (JPY), the city's party and the books.
+    Returns the company; use inside set_company(company)."""
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    Party = pool.get('party.party')
+    yen, = Currency.search([('code', '=', 'JPY')]) or Currency.create([{
+                'name': "日本円", 'code': 'JPY', 'symbol': '¥',
+                'digits': 0, 'rounding': Decimal(1)}])
+    company = create_company(name="枚方ポイント運営株式会社", currency=yen)
+    with set_company(company):
+        company.party.invoice_registration_number = 'T5835678256246'
+        company.party.save()
+        city, = Party.create([{'name': "枚方市",
+                    'addresses': [('create', [{
+                                    'street_unstructured': "大垣内町2-1-20"}])]}])
+        set_up_books(company, first_year_start, city=city,
+            city_fee_rate=Decimal(fee_rate))
+    return company
+
+
+def grant_at(moment, account, points, origin):
+    Ledger = Pool().get('hirakata.point.ledger')
+    with clock.frozen(moment):
+        return Ledger.grant(account, points, key=uuid.uuid4().hex,
+            channel='backoffice', origin=origin,
+            reason=None if origin else "テスト")
+
+
+def redeem_at(moment, account, points, origin):
+    Ledger = Pool().get('hirakata.point.ledger')
+    with clock.frozen(moment):
+        return Ledger.redeem(account, points, key=uuid.uuid4().hex,
+            channel='backoffice', origin=origin, reason="テスト")
+
+
+def reverse_at(moment, entry):
+    Ledger = Pool().get('hirakata.point.ledger')
+    with clock.frozen(moment):
+        return Ledger.reverse(entry, key=uuid.uuid4().hex,
+            channel='backoffice', reason="取消")
