@@ -1,5 +1,6 @@
 """Invoices made by a settlement keep their period and line, so that the
-reconciliation can tie every invoice line to the ledger."""
+reconciliation can tie every invoice line to the ledger; their lines may
+use the clearing accounts of the daily moves."""
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
@@ -17,3 +18,11 @@ class InvoiceLine(metaclass=PoolMeta):
     hirakata_line = fields.Many2One('hirakata.settlement.line',
         "Settlement Line", readonly=True, ondelete='RESTRICT')
 
+
+    @classmethod
+    def _account_domain(cls, type_):
+        # Settlement invoices empty the clearing accounts the daily moves
+        # filled (points funding, point uses), which are neither revenue
+        # nor expense.
+        return super()._account_domain(type_) + [
+            ('type.settlement_clearing', '=', True)]

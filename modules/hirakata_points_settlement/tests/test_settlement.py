@@ -1,0 +1,241 @@
+"""The monthly settlement: lines from the ledger, the workflow, invoices
+to the city and the stores, and the reconciliation of invoices with the
+ledger (R24–R26)."""
+import datetime as dt
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.modules.company.tests import set_company
+from trytond.modules.hirakata_points import clock
+from trytond.modules.hirakata_points.tests.test_module import create_holder
+from trytond.modules.hirakata_points_pos.tests.tools import (
+    make_store, make_terminal)
+from trytond.modules.hirakata_points_programme.tests.test_programme import (
+    create_programme)
+from trytond.modules.hirakata_points_settlement.exceptions import (
+    SettlementError)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+from .tools import at, grant_at, redeem_at, reverse_at, set_up_operator
+
+OCTOBER = dt.date(2026, 10, 1)
+NOVEMBER = dt.date(2026, 11, 1)
+
+
+def day(month, number):
+    return month.replace(day=number)
+
+
+def settle(month, moment):
+    "A period for month, computed, reviewed and confirmed at moment."
+    Period = Pool().get('hirakata.settlement.period')
+    with clock.frozen(moment):
+        period, = Period.create([{'month': month}])
+        Period.compute([period])
+        Period.review([period])
+        Period.confirm([period])
+    return period
+
+
+def invoiced(period):
+    """{(store id, programme id): signed amount} of the period's invoice
+    lines for points (owed to the operator positive)."""
+    totals = defaultdict(Decimal)
+    for invoice in period.invoices:
+        sign = 1 if invoice.type == 'out' else -1
+        for line in invoice.lines:
+            source = line.hirakata_line
+            if source and not source.is_fee:
+                totals[source.store and source.store.id,
+                    source.programme and source.programme.id] += (
+                    sign * line.amount)
+    return totals
+
+
+def ledger_movements(start, end):
+    """{(store id, programme id): points} owed to the operator for the
+    holders' entries dated start..end (grants in, redemptions out),
+    computed entry by entry from the ledger."""
+    Entry = Pool().get('hirakata.point.entry')
+    totals = defaultdict(int)
+    for entry in Entry.search([('account.kind', '=', 'holder'),
+                ('date', '>=', start), ('date', '<=', end)]):
+        source = entry.reversal_of or entry
+        if source.kind not in {'grant', 'redeem'}:
+            continue
+        programme = (source.origin.id if getattr(source.origin,
+                '__name__', None) == 'hirakata.programme' else None)
+        totals[source.store and source.store.id,
+            None if source.store else programme] += entry.points
+    return totals
+
+
+class SettlementTestCase(_DBTestCase):
+    "A month's settlement"
+    module = 'hirakata_points_settlement'
+    extras = ['hirakata_points_programme']
+
+    def stores(self):
+        netting = make_store("枚方パン", grant_fee_rate=Decimal(3),
+            redeem_fee_rate=Decimal(2))
+        gross = make_store("くずは書店", grant_fee_rate=Decimal('2.5'),
+            redeem_fee_rate=Decimal(1), settlement_method='gross')
+        return netting, gross
+
+    @with_transaction()
+    def test_month_invoices_for_city_and_stores(self):
+        pool = Pool()
+        Period = pool.get('hirakata.settlement.period')
+        Invoice = pool.get('account.invoice')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            netting, gross = self.stores()
+            at_netting, at_gross = make_terminal(netting), make_terminal(
+                gross)
+            programme = create_programme()
+            hanako, taro = create_holder("花子"), create_holder("太郎")
+            grant_at(at(day(OCTOBER, 3)), hanako.account, 1000, at_netting)
+            grant_at(at(day(OCTOBER, 4)), taro.account, 400, at_gross)
+            grant_at(at(day(OCTOBER, 5)), hanako.account, 300, programme)
+            redeem_at(at(day(OCTOBER, 6)), hanako.account, 500, at_gross)
+            redeem_at(at(day(OCTOBER, 7)), taro.account, 100, at_netting)
+            # cancelled the same month: nets out
+            same = grant_at(at(day(OCTOBER, 8)), taro.account, 50,
+                at_netting)
+            reverse_at(at(day(OCTOBER, 9)), same)
+            # granted on the last day, cancelled in November
+            late = grant_at(at(day(OCTOBER, 31), 23), taro.account, 70,
+                at_netting)
+            reverse_at(at(day(NOVEMBER, 1), 0), late)
+
+            with clock.frozen(at(day(NOVEMBER, 5))):
+                period, = Period.create([{'month': day(OCTOBER, 15)}])
+                self.assertEqual((period.start_date, period.end_date),
+                    (OCTOBER, day(OCTOBER, 31)))
+                Period.compute([period])
+                first = sorted((l.category, l.party.name, l.points,
+                        l.amount) for l in period.lines)
+                Period.compute([period])
+                again = sorted((l.category, l.party.name, l.points,
+                        l.amount) for l in Period(period.id).lines)
+            self.assertEqual(first, again)
+            self.assertEqual(first, sorted([
+                        ('city_grant', "枚方市", 300, Decimal(300)),
+                        ('city_fee', "枚方市", 300, Decimal(15)),
+                        ('store_grant', "枚方パン", 1070, Decimal(1070)),
+                        ('store_grant_fee', "枚方パン", 1070, Decimal(32)),
+                        ('store_redeem', "枚方パン", 100, Decimal(-100)),
+                        ('store_redeem_fee', "枚方パン", 100, Decimal(2)),
+                        ('store_grant', "くずは書店", 400, Decimal(400)),
+                        ('store_grant_fee', "くずは書店", 400, Decimal(10)),
+                        ('store_redeem', "くずは書店", 500, Decimal(-500)),
+                        ('store_redeem_fee', "くずは書店", 500,
+                            Decimal(5)),
+                        ]))
+            with clock.frozen(at(day(NOVEMBER, 5))):
+                Period.review([period])
+                Period.confirm([period])
+                # a second confirmation changes nothing
+                Period.confirm([Period(period.id)])
+            period = Period(period.id)
+            self.assertEqual(len(Invoice.search([])), 4)
+            self.assertEqual(period.state, 'confirmed')
+            invoices = {(i.party.name, i.type): i for i in period.invoices}
+            self.assertEqual(sorted(invoices), [
+                    ("くずは書店", 'in'), ("くずは書店", 'out'),
+                    ("枚方パン", 'out'), ("枚方市", 'out')])
+            self.assertTrue(all(i.state == 'posted'
+                    for i in period.invoices))
+            city = invoices["枚方市", 'out']
+            # 300 points (outside tax) + fee 15 + 10% tax, rounded once
+            # per rate on the invoice (1.5 → 2)
+            self.assertEqual((city.untaxed_amount, city.tax_amount,
+                    city.total_amount), (Decimal(315), Decimal(2),
+                    Decimal(317)))
+            # netting: 1070 + 32 − 100 + 2, tax on the fees 3
+            bakery = invoices["枚方パン", 'out']
+            self.assertEqual((bakery.untaxed_amount, bakery.tax_amount),
+                (Decimal(1004), Decimal(3)))
+            # gross: invoice 400 + 10 + 5 (+ tax 2), notice 500
+            books = invoices["くずは書店", 'out']
+            self.assertEqual((books.untaxed_amount, books.tax_amount),
+                (Decimal(415), Decimal(2)))
+            self.assertEqual(invoices["くずは書店", 'in'].total_amount,
+                Decimal(500))
+            self.assertEqual(invoiced(period),
+                {k: Decimal(v) for k, v in ledger_movements(
+                        OCTOBER, day(OCTOBER, 31)).items() if v})
+
+            # November settles the cancellation of October's grant
+            with clock.frozen(at(day(NOVEMBER, 30), 23)):
+                november, = Period.create([{'month': NOVEMBER}])
+                Period.compute([november])
+            self.assertEqual([(l.category, l.store.name, l.points)
+                    for l in november.lines],
+                [('store_grant', "枚方パン", -70),
+                    ('store_grant_fee', "枚方パン", -70)])
+
+    @with_transaction()
+    def test_a_month_is_confirmed_only_when_over(self):
+        Period = Pool().get('hirakata.settlement.period')
+        company = set_up_operator()
+        with set_company(company), clock.frozen(at(day(OCTOBER, 31), 23)):
+            period, = Period.create([{'month': OCTOBER}])
+            Period.compute([period])
+            Period.review([period])
+            with self.assertRaises(SettlementError):
+                Period.confirm([period])
+            self.assertEqual(Period(period.id).state, 'reviewed')
+
+    @with_transaction()
+    def test_random_month_reconciles_with_the_ledger(self):
+        """Many stores and programmes, cancellations across the month
+        boundary: the invoice lines of each store and programme sum to
+        its ledger movements of the month."""
+        Period = Pool().get('hirakata.settlement.period')
+        rng = random.Random(7)
+        company = set_up_operator(fee_rate='3')
+        with set_company(company):
+            terminals = []
+            for number in range(6):
+                store = make_store("店舗 %d" % number,
+                    grant_fee_rate=Decimal(rng.choice([0, 1, 2, 3])),
+                    redeem_fee_rate=Decimal(rng.choice([0, 1, 2])),
+                    settlement_method=rng.choice(['netting', 'gross']))
+                terminals.append(make_terminal(store))
+            programmes = [create_programme(code='P%d' % n)
+                for n in range(4)]
+            holders = [create_holder("市民 %d" % n) for n in range(10)]
+            entries = []
+            days = [day(OCTOBER, 20) + dt.timedelta(days=n)
+                for n in range(20)]
+            for date in days:
+                for _ in range(rng.randint(3, 7)):
+                    holder = rng.choice(holders)
+                    moment = at(date, rng.randint(8, 22))
+                    if rng.random() < 0.55:
+                        entries.append(grant_at(moment, holder.account,
+                                rng.randint(1, 900),
+                                rng.choice(terminals + programmes)))
+                    elif holder.account.available:
+                        entries.append(redeem_at(moment, holder.account,
+                                rng.randint(1, holder.account.available),
+                                rng.choice(terminals)))
+                    if entries and rng.random() < 0.2:
+                        entry = rng.choice(entries)
+                        try:
+                            reverse_at(moment, entry)
+                        except Exception:
+                            pass  # already cancelled, or points spent
+            october = settle(OCTOBER, at(day(NOVEMBER, 12)))
+            self.assertEqual(invoiced(october),
+                {k: Decimal(v) for k, v in ledger_movements(
+                        OCTOBER, day(OCTOBER, 31)).items() if v})
+            self.assertTrue(any(e.date.month == 11 and e.reversal_of
+                    and e.reversal_of.date.month == 10 for e in
+                    Pool().get('hirakata.point.entry').search([])))
+
+
+del _DBTestCase
