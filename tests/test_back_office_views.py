@@ -22,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAO = os.path.join(ROOT, 'node_modules', 'tryton-sao', 'dist',
     'tryton-sao.js')
 MODULES = ['hirakata_points', 'hirakata_points_pos',
-    'hirakata_points_programme', 'hirakata_points_portal']
+    'hirakata_points_programme', 'hirakata_points_portal',
+    'hirakata_points_settlement']
 GROUPS = ['group_city_staff', 'group_city_approver', 'group_operator',
     'group_store_staff', 'group_accountant', 'group_auditor']
 
@@ -40,7 +41,8 @@ class BackOfficeViewsTestCase(_DBTestCase):
     "Every screen, menu entry and button, as each role sees them"
     maxDiff = None
     module = 'hirakata_points_pos'
-    extras = ['hirakata_points_programme', 'hirakata_points_portal']
+    extras = ['hirakata_points_programme', 'hirakata_points_portal',
+        'hirakata_points_settlement']
 
     @classmethod
     def setUpClass(cls):

@@ -22,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAO = os.path.join(ROOT, 'node_modules', 'tryton-sao')
 SAO_JA = os.path.join(ROOT, 'sao_locale', 'ja.po')
 OUR_MODULES = {'hirakata_points', 'hirakata_points_pos',
-    'hirakata_points_programme', 'hirakata_points_portal'}
+    'hirakata_points_programme', 'hirakata_points_portal',
+    'hirakata_points_settlement'}
 # %(name)s, %s, %1 (sao), [1: (Genshi's markup in e-mails), ${date_Y}.
 PLACEHOLDER = re.compile(
     r'%\([a-z_]+\)[sdir]|%[sdir]|%\d|\[\d+:|\$\{\w+\}|\{\}')
@@ -127,7 +128,8 @@ class TrytonCataloguesTestCase(unittest.TestCase):
 class ActivatedModulesTestCase(_DBTestCase):
     "Every activated Tryton module reads in Japanese"
     module = 'hirakata_points_pos'
-    extras = ['hirakata_points_programme', 'hirakata_points_portal']
+    extras = ['hirakata_points_programme', 'hirakata_points_portal',
+        'hirakata_points_settlement']
 
     @with_transaction()
     def test_every_text_of_activated_tryton_modules_has_japanese(self):

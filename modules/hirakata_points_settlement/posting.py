@@ -254,6 +254,10 @@ class Liability(Wizard):
             ])
 
     def default_start(self, fields):
+        Configuration = Pool().get('hirakata.settlement.configuration')
         date = LiabilityStart.default_date()
+        if not Configuration(1).company:
+            # opens on a database whose books are not set up yet
+            return {'date': date, 'unbooked': True}
         return dict(liability_report(date), date=date)
 
