@@ -33,6 +33,8 @@ ACCOUNT_CODES = {
     'transit_payable': '2120',
     }
 ACCOUNT_ROLES = list(ACCOUNT_CODES)
+# A programme's grants are funded by the city (origin of their entries).
+PROGRAMME = 'hirakata.programme,'
 ZERO = Decimal(0)
 
 

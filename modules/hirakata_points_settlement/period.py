@@ -24,10 +24,9 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .books import ZERO, yen
+from .books import PROGRAMME, ZERO, yen
 from .exceptions import SettlementError
 
-PROGRAMME = 'hirakata.programme,'
 CATEGORIES = [
     ('city_grant', "Programme Points (Funding)"),
     ('city_fee', "Operator's Fee on Programme Points"),

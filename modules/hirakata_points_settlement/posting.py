@@ -8,8 +8,9 @@ a booked day never changes. A reversal is booked as its original's kind
 (a cancelled grant lowers what the grant raised)."""
 import datetime as dt
 
+from sql import Null
 from sql.aggregate import Sum
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -17,7 +18,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateView, Wizard
 
-from .books import ZERO, yen
+from .books import PROGRAMME, ZERO, yen
 from .exceptions import BooksError
 
 # The account that takes the other side of the liability, by kind.
@@ -33,13 +34,18 @@ BOOKED_KINDS = list(COUNTER_ACCOUNTS) + ['expire']
 
 def movements_by_day_and_kind(start, end):
     """[(date, kind, points)] of holders' entries dated start..end, a
-    reversal counted under its original's kind."""
+    reversal counted under its original's kind. A grant neither a store
+    nor a programme funds is the operator's own, booked as an adjustment."""
     pool = Pool()
     Entry = pool.get('hirakata.point.entry')
     Account = pool.get('hirakata.point.account')
     entry, original, account = (Entry.__table__(), Entry.__table__(),
         Account.__table__())
     kind = Coalesce(original.kind, entry.kind)
+    origin = Coalesce(original.origin, entry.origin, '')
+    funded = (Coalesce(original.store, entry.store) != Null) | (
+        origin.like(PROGRAMME + '%'))
+    kind = Case(((kind == 'grant') & ~funded, 'adjust'), else_=kind)
     query = entry.join(account, condition=(account.id == entry.account)
         ).join(original, 'LEFT', condition=original.id == entry.reversal_of
         ).select(entry.date, kind, Sum(entry.points),

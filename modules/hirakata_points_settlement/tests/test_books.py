@@ -104,6 +104,8 @@ class BooksTestCase(_DBTestCase):
             holder = create_holder()
             day = dt.date(2026, 11, 2)
             grant_at(at(day), holder.account, 100, terminal)
+            # granted by the operator itself (no store, no programme)
+            grant_at(at(day), holder.account, 5, None)
             with clock.frozen(at(day, 23)):
                 with self.assertRaises(BooksError):
                     Booking.book_until(day)
@@ -111,9 +113,9 @@ class BooksTestCase(_DBTestCase):
                 first = Booking.book_until(day)
                 again = Booking.book_until(day)
             self.assertEqual([(b.date, b.kind, b.points) for b in first],
-                [(day, 'grant', 100)])
+                [(day, 'adjust', 5), (day, 'grant', 100)])
             self.assertEqual(again, [])
-            self.assertEqual(liability_on_books(day), 100)
+            self.assertEqual(liability_on_books(day), 105)
 
 
 del _DBTestCase
