@@ -78,6 +78,9 @@ ERRORS = {
     'activation_suspended': (503, 'msg_api_activation_suspended'),
     'internal': (500, 'msg_api_internal'),
     }
+# The module whose routes answer each code, and whose docs/openapi.yaml
+# documents it.
+ERROR_MODULES = dict.fromkeys(ERRORS, 'hirakata_points_pos')
 # The ledger's exceptions, by their code, as API errors.
 _LEDGER_CODES = {
     'invalid_points': 'invalid_points',
@@ -99,9 +102,11 @@ def register_errors(errors, module, exception_codes=None, keep_message=()):
     """Add the errors of another module's routes: errors is code: (HTTP
     status, id of its message in module); exception_codes maps the
     error_code of that module's exceptions to them, and keep_message names
-    those that answer with the exception's own message."""
+    those that answer with the exception's own message. The codes are
+    module's, documented in its own docs/openapi.yaml."""
     ERRORS.update({code: (status, '%s.%s' % (module, message_id))
             for code, (status, message_id) in errors.items()})
+    ERROR_MODULES.update(dict.fromkeys(errors, module))
     _LEDGER_CODES.update(exception_codes or {})
     _KEEP_MESSAGE.update(keep_message)
 

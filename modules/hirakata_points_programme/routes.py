@@ -1,6 +1,6 @@
 """The programme venue's part of the terminal API, over HTTP: /venue…
 under the store module's prefix, with its authentication, limits and JSON
-errors (hirakata_points_pos/routes.py; docs/openapi.yaml there)."""
+errors (hirakata_points_pos/routes.py), described by docs/openapi.yaml."""
 import os
 from decimal import Decimal
 
