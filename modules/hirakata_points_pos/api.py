@@ -3,6 +3,9 @@
 Each function takes the authenticated terminal and validated input, calls
 the ledger service and returns the answer as plain data. routes.py does
 the HTTP part.
+
+A module that extends the API builds on the hooks here: ApiError,
+register_errors, find_card, require_kind, mask_name, ledger_key and book.
 """
 import datetime as dt
 
@@ -75,6 +78,9 @@ ERRORS = {
     'activation_suspended': (503, 'msg_api_activation_suspended'),
     'internal': (500, 'msg_api_internal'),
     }
+# The module whose routes answer each code, and whose docs/openapi.yaml
+# documents it.
+ERROR_MODULES = dict.fromkeys(ERRORS, 'hirakata_points_pos')
 # The ledger's exceptions, by their code, as API errors.
 _LEDGER_CODES = {
     'invalid_points': 'invalid_points',
@@ -96,9 +102,11 @@ def register_errors(errors, module, exception_codes=None, keep_message=()):
     """Add the errors of another module's routes: errors is code: (HTTP
     status, id of its message in module); exception_codes maps the
     error_code of that module's exceptions to them, and keep_message names
-    those that answer with the exception's own message."""
+    those that answer with the exception's own message. The codes are
+    module's, documented in its own docs/openapi.yaml."""
     ERRORS.update({code: (status, '%s.%s' % (module, message_id))
             for code, (status, message_id) in errors.items()})
+    ERROR_MODULES.update(dict.fromkeys(errors, module))
     _LEDGER_CODES.update(exception_codes or {})
     _KEEP_MESSAGE.update(keep_message)
 
@@ -132,7 +140,7 @@ def find_card(terminal, card, key=None):
         if card['technology'] == PHONE:
             return pool.get('hirakata.phone_code').claim(card['identifier'],
                 'terminal:%s' % terminal.id,
-                _ledger_key(terminal, key) if key else None)
+                ledger_key(terminal, key) if key else None)
         return pool.get('hirakata.card').find(
             card['technology'], card['identifier'])
     except UserError as error:
@@ -199,8 +207,13 @@ def _check_store(terminal, action):
         raise ApiError('store_cannot_redeem')
 
 
-def _ledger_key(terminal, key):
-    "Keys are the terminal's own: another terminal cannot collide or probe."
+def ledger_key(terminal, key):
+    """The ledger's idempotency key for a terminal's key.
+
+    Keys are the terminal's own: another terminal cannot collide or probe.
+    A hook for modules that extend the API: what they book for a terminal
+    takes its key from here, so that a retry finds the first booking.
+    """
     return 'terminal:%s:%s' % (terminal.id, key)
 
 
@@ -249,7 +262,15 @@ def _answer(entry_id):
     return result
 
 
-def _booked(call):
+def book(call):
+    """What call() returns, its refusals raised as the API's errors.
+
+    call books through the ledger service, or through a module's service
+    on top of it (a programme's Participation.record). A hook for modules
+    that extend the API: a PointError whose error_code the API knows (the
+    ledger's, or one mapped with register_errors) becomes its ApiError;
+    any other exception goes through as it is.
+    """
     try:
         return call()
     except PointError as error:
@@ -300,8 +321,8 @@ def grant(terminal, card, amount, key):
         entry = _replayed(refusal, terminal, key, 'grant', request=request)
         card, campaigns = entry.account.holder, None
     else:
-        entry = _booked(lambda: Ledger.grant(Account(card.account), points,
-                key=_ledger_key(terminal, key), channel='terminal',
+        entry = book(lambda: Ledger.grant(Account(card.account), points,
+                key=ledger_key(terminal, key), channel='terminal',
                 origin=_origin(terminal), request=request))
     result = _answer(entry.id)
     booked = dt.datetime.strptime(result['date'], '%Y/%m/%d').date()
@@ -328,8 +349,8 @@ def redeem(terminal, card, points, key):
         # A retry of a redemption booked before the card was blocked.
         return _answer(_replayed(refusal, terminal, key, 'redeem',
                 points).id)
-    entry = _booked(lambda: Ledger.redeem(Account(card.account), points,
-            key=_ledger_key(terminal, key), channel='terminal',
+    entry = book(lambda: Ledger.redeem(Account(card.account), points,
+            key=ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal)))
     return _answer(entry.id)
 
@@ -338,7 +359,7 @@ def _replayed(refusal, terminal, key, kind, points=None, request=None):
     """The entry a retry's key booked for the same request; refusal when
     the key booked nothing; idempotency_conflict for another request."""
     Ledger = Pool().get('hirakata.point.ledger')
-    entry = _booked(lambda: Ledger.replayed(_ledger_key(terminal, key),
+    entry = book(lambda: Ledger.replayed(ledger_key(terminal, key),
             kind, points, channel='terminal', origin=_origin(terminal),
             request=request))
     if entry is None:
@@ -364,8 +385,8 @@ def cancel(terminal, transaction_id, reason, key):
     if (dt.datetime.strptime(entry['date'], '%Y/%m/%d').date()
             < clock.today() - dt.timedelta(days=window)):
         raise ApiError('cancel_window_passed')
-    reversal = _booked(lambda: Ledger.reverse(Entry(transaction_id),
-            key=_ledger_key(terminal, key), channel='terminal',
+    reversal = book(lambda: Ledger.reverse(Entry(transaction_id),
+            key=ledger_key(terminal, key), channel='terminal',
             origin=_origin(terminal), reason=reason))
     return _answer(reversal.id)
 

@@ -3,6 +3,10 @@
 Handlers are thin: authenticate the terminal, limit the rate, parse and
 validate the JSON, call api.py in a transaction, shape the answer. Every
 error is JSON with a stable code and a Japanese message, never a trace.
+
+A module that adds routes under PREFIX (the programme venue's) builds
+them from the hooks here: endpoint, as_terminal, json_body, parse_card
+and idempotency_key.
 """
 import datetime as dt
 import json
@@ -231,8 +235,14 @@ def as_terminal(pool, request, func, write=False, card=None):
     return _json(_in_transaction(pool, request, run))
 
 
-def _body(pool, request):
-    "The JSON object the request's body holds, nested MAX_DEPTH at most."
+def json_body(pool, request):
+    """The JSON object the request's body holds, or ApiError malformed.
+
+    A hook for the routes of modules that extend the API: a POST handler
+    decorated with endpoint() calls it first, outside as_terminal, for the
+    body endpoint() has read within the API's limits (size, JSON only); it
+    is an object nested MAX_DEPTH at most, nothing in it validated yet.
+    """
     try:
         data = json.loads(request.hirakata_body.decode('utf-8') or 'null')
     except (ValueError, RecursionError):
@@ -255,7 +265,15 @@ def _depth(value):
     return deepest
 
 
-def _card(data):
+def parse_card(data):
+    """The card that the request's JSON object data names under 'card', as
+    api.find_card takes it, or ApiError malformed.
+
+    A hook for the routes of modules that extend the API, called within
+    as_terminal's func: it checks the shape only ({'technology',
+    'identifier'}, strings, the identifier 64 characters at most); whether
+    the card exists is api.find_card's.
+    """
     card = data.get('card')
     if (not isinstance(card, dict)
             or not isinstance(card.get('technology'), str)
@@ -274,7 +292,14 @@ def _positive_int(data, name, code, maximum):
     return value
 
 
-def _key(request):
+def idempotency_key(request):
+    """The request's Idempotency-Key header (8-100 of A-Z a-z 0-9 . _ : -),
+    or ApiError key_required.
+
+    A hook for the write routes of modules that extend the API, called
+    within as_terminal's func: the key is the terminal's, made the
+    ledger's with api.ledger_key.
+    """
     key = request.headers.get('Idempotency-Key', '')
     if not KEY.match(key):
         raise api.ApiError('key_required')
@@ -309,7 +334,7 @@ def activate(request, pool):
     # still activates: someone else's guessing must not stop a store
     # setting up its tablet, and 12 characters are not guessed anyway.
     suspended = ACTIVATION_FAILURES.full('all')
-    data = _body(pool, request)
+    data = json_body(pool, request)
     code = data.get('code')
 
     def run():
@@ -373,21 +398,21 @@ def whoami(request, pool):
 @endpoint
 def lookup(request, pool):
     "Masked name, balance and what expires soon (R4, R15)."
-    data = _body(pool, request)
+    data = json_body(pool, request)
     return as_terminal(pool, request,
         lambda terminal: api.card_summary(
-            api.find_card(terminal, _card(data))))
+            api.find_card(terminal, parse_card(data))))
 
 
 @app.route(PREFIX + '/grants', methods={'POST'})
 @with_pool
 @endpoint(write=True)
 def grant(request, pool):
-    data = _body(pool, request)
+    data = json_body(pool, request)
     return as_terminal(pool, request, lambda terminal: api.grant(terminal,
-            _card(data),
+            parse_card(data),
             _positive_int(data, 'amount', 'invalid_amount', 10_000_000),
-            _key(request)), write=True, card=data.get('card'))
+            idempotency_key(request)), write=True, card=data.get('card'))
 
 
 @app.route(PREFIX + '/grants/quote', methods={'POST'})
@@ -395,9 +420,9 @@ def grant(request, pool):
 @endpoint
 def grant_quote(request, pool):
     "The points a purchase would earn, before the clerk confirms."
-    data = _body(pool, request)
+    data = json_body(pool, request)
     return as_terminal(pool, request, lambda terminal: api.quote(terminal,
-            _card(data),
+            parse_card(data),
             _positive_int(data, 'amount', 'invalid_amount', 10_000_000)))
 
 
@@ -405,11 +430,11 @@ def grant_quote(request, pool):
 @with_pool
 @endpoint(write=True)
 def redeem(request, pool):
-    data = _body(pool, request)
+    data = json_body(pool, request)
     return as_terminal(pool, request, lambda terminal: api.redeem(terminal,
-            _card(data),
+            parse_card(data),
             _positive_int(data, 'points', 'invalid_points', 10_000_000),
-            _key(request)), write=True, card=data.get('card'))
+            idempotency_key(request)), write=True, card=data.get('card'))
 
 
 @app.route(PREFIX + '/transactions/<int:transaction_id>/cancel',
@@ -417,7 +442,7 @@ def redeem(request, pool):
 @with_pool
 @endpoint(write=True)
 def cancel(request, pool, transaction_id):
-    data = _body(pool, request)
+    data = json_body(pool, request)
     if transaction_id > MAX_ID:
         raise _translated(pool, 'unknown_transaction')
 
@@ -426,7 +451,7 @@ def cancel(request, pool, transaction_id):
         if not isinstance(reason, str) or not reason.strip():
             raise api.ApiError('reason_required')
         return api.cancel(terminal, transaction_id, reason.strip()[:500],
-            _key(request))
+            idempotency_key(request))
     return as_terminal(pool, request, run, write=True)
 
 
@@ -460,7 +485,7 @@ def transactions(request, pool):
 @endpoint
 def clerk_sign_in(request, pool):
     "A clerk signs in on a shared terminal with number and PIN."
-    data = _body(pool, request)
+    data = json_body(pool, request)
     credential = request.headers.get('Authorization', '')
     if not CLERK_SIGN_INS.allow(credential):
         raise _translated(pool, 'rate_limited')

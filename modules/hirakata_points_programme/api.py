@@ -3,7 +3,7 @@ HTTP (R11): its session's running count, and a card tap recorded as a
 participation. routes.py does the HTTP part, as in the store module."""
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points_pos.api import (
-    ApiError, _booked, _ledger_key, find_card, mask_name, register_errors,
+    ApiError, book, find_card, ledger_key, mask_name, register_errors,
     require_kind)
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -79,7 +79,7 @@ def record_participation(terminal, card, hours, key):
     # A tap sent again (even the next morning) answers what it recorded.
     recorded = Participation.search([('session', '=', session.id),
             ('entry.idempotency_key', '=',
-                Participation._key(_ledger_key(terminal, key)))], limit=1)
+                Participation._key(ledger_key(terminal, key)))], limit=1)
     if recorded:
         participation, = recorded
         _check_same_tap(terminal, participation, card, hours, key)
@@ -89,9 +89,9 @@ def record_participation(terminal, card, hours, key):
                 date=session.date.strftime('%Y/%m/%d'))
         card = find_card(terminal, card, key)
         with Transaction().set_context(hirakata_terminal=terminal.id):
-            participation = _booked(lambda: Participation.record(session,
+            participation = book(lambda: Participation.record(session,
                     Holder(card.holder), channel='venue',
-                    key=_ledger_key(terminal, key), hours=hours))
+                    key=ledger_key(terminal, key), hours=hours))
     count = Participation.search([('session', '=', session.id)],
         count=True)
     return {'participation': _participation(participation), 'count': count}

@@ -1,12 +1,12 @@
 """The programme venue's part of the terminal API, over HTTP: /venue…
 under the store module's prefix, with its authentication, limits and JSON
-errors (hirakata_points_pos/routes.py; docs/openapi.yaml there)."""
+errors (hirakata_points_pos/routes.py), described by docs/openapi.yaml."""
 import os
 from decimal import Decimal
 
 from trytond.modules.hirakata_points_pos import terminal_app
 from trytond.modules.hirakata_points_pos.routes import (
-    PREFIX, _body, _card, _key, as_terminal, endpoint)
+    PREFIX, as_terminal, endpoint, idempotency_key, json_body, parse_card)
 from trytond.protocols.wrappers import with_pool
 from trytond.wsgi import app
 
@@ -33,10 +33,10 @@ def venue(request, pool):
 @endpoint(write=True)
 def participate(request, pool):
     "A card tapped at a venue: participation recorded, points granted."
-    data = _body(pool, request)
+    data = json_body(pool, request)
     return as_terminal(pool, request, lambda terminal:
-        api.record_participation(terminal, _card(data), _hours(data),
-            _key(request)), write=True, card=data.get('card'))
+        api.record_participation(terminal, parse_card(data), _hours(data),
+            idempotency_key(request)), write=True, card=data.get('card'))
 
 
 def _hours(data):

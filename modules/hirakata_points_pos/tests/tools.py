@@ -1,12 +1,16 @@
-"""What the terminal API tests share: stores, terminals, holders and a
-client that speaks the API's JSON."""
+"""What the terminal API tests share: stores, terminals, holders, a
+client that speaks the API's JSON, and the checks of a module's OpenAPI
+specification."""
 import datetime as dt
+import importlib
 import json
+import os
+import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from trytond.modules.hirakata_points_pos import routes
+from trytond.modules.hirakata_points_pos import api, routes
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 
@@ -100,3 +104,83 @@ class ApiClient:
             return call()
         with ThreadPoolExecutor(len(calls)) as executor:
             return list(executor.map(one, calls))
+
+
+class OpenApiTestMixin:
+    """A module's docs/openapi.yaml is valid OpenAPI and describes the
+    terminal API routes and error codes that the module adds, no others.
+
+    The test case names the module (openapi_module) and the codes its
+    specification lists that are not in api.ERRORS (openapi_other_codes).
+    A specification lists its module's codes in the enum of the code in
+    components/schemas/Error.
+    """
+    openapi_module = None
+    openapi_other_codes = frozenset()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from openapi_spec_validator.readers import read_from_filename
+        module = importlib.import_module(
+            'trytond.modules.%s' % cls.openapi_module)
+        # The module's routes, and the error codes they register.
+        importlib.import_module(module.__name__ + '.routes')
+        cls.openapi_folder = os.path.join(
+            os.path.dirname(module.__file__), 'docs')
+        cls.openapi, cls.openapi_url = read_from_filename(
+            os.path.join(cls.openapi_folder, 'openapi.yaml'))
+
+    def test_openapi_is_valid(self):
+        from openapi_spec_validator import validate
+        validate(self.openapi, base_uri=self.openapi_url)
+
+    def test_openapi_references_resolve(self):
+        # (The validator does not follow every reference into another file.)
+        from openapi_spec_validator.readers import read_from_filename
+        references = list(_references(self.openapi))
+        self.assertTrue(references)
+        for reference in references:
+            with self.subTest(reference=reference):
+                location, _, pointer = reference.partition('#')
+                node = self.openapi
+                if location:
+                    node, _ = read_from_filename(
+                        os.path.join(self.openapi_folder, location))
+                for name in pointer.split('/')[1:]:
+                    name = name.replace('~1', '/').replace('~0', '~')
+                    self.assertTrue(isinstance(node, dict) and name in node,
+                        "%s: no %s" % (reference, name))
+                    node = node[name]
+
+    def test_openapi_documents_the_module_routes(self):
+        # (The store module's catch-all answers 404 and 405 as JSON.)
+        paths = {
+            re.sub(r'<int:\w+>', '{id}', rule.rule[len(routes.PREFIX):])
+            for rule in routes.app.url_map.iter_rules()
+            if rule.rule.startswith(routes.PREFIX + '/')
+            and rule.endpoint is not routes.unknown
+            and rule.endpoint.__module__.split('.')[2] == self.openapi_module}
+        self.assertTrue(paths)
+        self.assertEqual(set(self.openapi['paths']), paths)
+
+    def test_openapi_documents_the_module_error_codes(self):
+        codes = {code for code, module in api.ERROR_MODULES.items()
+            if module == self.openapi_module}
+        self.assertTrue(codes)
+        error = self.openapi['components']['schemas']['Error']
+        self.assertEqual(
+            set(error['properties']['error']['properties']['code']['enum']),
+            codes | self.openapi_other_codes)
+
+
+def _references(node):
+    "The $ref values in an OpenAPI document's node, recursively."
+    if isinstance(node, dict):
+        if '$ref' in node:
+            yield node['$ref']
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)

@@ -1,15 +1,22 @@
-"""The programme module as a whole, and its venue terminals in the back
-office."""
+"""The programme module as a whole, its venue terminals in the back
+office, and its part of the terminal API's specification."""
+import unittest
+
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points_pos.tests.tools import (
-    make_store, make_terminal)
+    OpenApiTestMixin, make_store, make_terminal)
 from trytond.modules.hirakata_points_programme.tests import (
     test_programme as programmes)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
+
+
+class OpenApiTestCase(OpenApiTestMixin, unittest.TestCase):
+    "docs/openapi.yaml describes the venue's routes and errors."
+    openapi_module = 'hirakata_points_programme'
 
 
 class HirakataPointsProgrammeTestCase(ModuleTestCase):
