@@ -21,14 +21,12 @@ from trytond.modules.hirakata_points.web import static_file
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
 from trytond.wsgi import app
 
-from . import pages
+from . import cookies, pages
 from .session import DEVICE_TIME, SESSION_TIME
 
 logger = logging.getLogger(__name__)
 
 PREFIX = '/<database_name>/hirakata/portal'
-COOKIE = 'hp_portal'
-DEVICE_COOKIE = 'hp_device'
 STATIC = os.path.join(os.path.dirname(__file__), 'static')
 # A new code every minute (phone_code.VALID_SECONDS keeps it valid a
 # little longer, for a scan under way).
@@ -82,7 +80,8 @@ def portal_page(func):
     Japanese page instead of a trace.
 
     Cross-site requests: trytond refuses a request whose Origin is not its
-    own or listed in [web] cors, and the session cookie is SameSite=Strict.
+    own or listed in [web] cors, and the session cookie is SameSite=Strict
+    (and host-only, cookies.py).
     """
     @wraps(func)
     def wrapper(request, pool, *args, **kwargs):
@@ -103,18 +102,7 @@ def portal_page(func):
 def session_of(request, pool):
     "The live session of the request's cookie, or None."
     Session = pool.get('hirakata.portal.session')
-    return Session.current(request.cookies.get(COOKIE))
-
-
-def cookie_path(database_name):
-    return '/%s/hirakata/portal/' % database_name
-
-
-def set_cookie(response, request, pool, name, token, max_age):
-    response.set_cookie(name, token, max_age=int(max_age.total_seconds()),
-        path=cookie_path(pool.database_name),
-        secure=request.scheme == 'https', httponly=True, samesite='Strict')
-    return response
+    return Session.current(cookies.value(request, pool, cookies.SESSION))
 
 
 def signed_in(request, pool, response, web_user, method):
@@ -123,10 +111,12 @@ def signed_in(request, pool, response, web_user, method):
     Session = pool.get('hirakata.portal.session')
     Device = pool.get('hirakata.portal.device')
     token = Session.open(web_user, method, request.headers.get('User-Agent'))
-    set_cookie(response, request, pool, COOKIE, token, SESSION_TIME)
-    device = Device.remember(web_user, request.cookies.get(DEVICE_COOKIE))
-    return set_cookie(response, request, pool, DEVICE_COOKIE, device,
-        DEVICE_TIME)
+    cookies.set_cookie(response, request, pool, cookies.SESSION, token,
+        SESSION_TIME)
+    device = Device.remember(web_user,
+        cookies.value(request, pool, cookies.DEVICE))
+    return cookies.set_cookie(response, request, pool, cookies.DEVICE,
+        device, DEVICE_TIME)
 
 
 def address_key(request):
@@ -144,8 +134,8 @@ def address_key(request):
 def signed_out(request, pool, path='sign-in'):
     "Where one goes without a live session; the dead cookie removed."
     response = see(path)
-    if COOKIE in request.cookies:
-        response.delete_cookie(COOKIE, path=cookie_path(pool.database_name))
+    if cookies.value(request, pool, cookies.SESSION) is not None:
+        cookies.delete_cookie(response, request, pool, cookies.SESSION)
     return response
 
 

@@ -17,15 +17,13 @@ from trytond.modules.hirakata_points.ratelimit import RateLimiter
 from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.wsgi import app
 
-from . import pages_account as pages
+from . import cookies, pages_account as pages
 from .account import MIN_PASSWORD
 from .routes import (
-    COOKIE, DEVICE_COOKIE, JA, PREFIX, address_key, cookie_path, html,
-    json_response, portal_page, see, session_of, set_cookie, signed_in,
-    signed_out)
+    JA, PREFIX, address_key, html, json_response, portal_page, see,
+    session_of, signed_in, signed_out)
 from .session import REAUTH_AGE
 
-CEREMONY_COOKIE = 'hp_passkey'
 REFUSED = "メールアドレスまたはパスワードが正しくありません。"
 # Mails sent on request (sign-up, reset) per source address: no mail bomb.
 MAILS_BY_ADDRESS = RateLimiter(config.getint('hirakata_portal',
@@ -56,7 +54,7 @@ def check_password(request, pool, email, password):
     WebUser = pool.get('web.user')
     Failure = pool.get('hirakata.portal.failure')
     Device = pool.get('hirakata.portal.device')
-    device = Device.of(request.cookies.get(DEVICE_COOKIE))
+    device = Device.of(cookies.value(request, pool, cookies.DEVICE))
     account = 'account:' + email
     if device is not None and device.web_user.email == email:
         keys = ['device:%s' % device.id]
@@ -275,10 +273,10 @@ def reauth(request, pool):
 @portal_page
 @with_transaction(context=JA)
 def sign_out(request, pool):
-    pool.get('hirakata.portal.session').close(request.cookies.get(COOKIE))
-    response = see('sign-in')
-    response.delete_cookie(COOKIE, path=cookie_path(pool.database_name))
-    return response
+    pool.get('hirakata.portal.session').close(
+        cookies.value(request, pool, cookies.SESSION))
+    return cookies.delete_cookie(see('sign-in'), request, pool,
+        cookies.SESSION)
 
 
 @app.route(PREFIX + '/sign-out-everywhere', methods={'POST'})
@@ -315,8 +313,8 @@ def account(request, pool):
 # the browser's ceremony and sends its answer back, as JSON.
 def _ceremony(request, pool, token, options):
     response = json_response({'options': options})
-    return set_cookie(response, request, pool, CEREMONY_COOKIE, token,
-        REAUTH_AGE)
+    return cookies.set_cookie(response, request, pool, cookies.CEREMONY,
+        token, REAUTH_AGE)
 
 
 @app.route(PREFIX + '/passkey/register/options', methods={'POST'})
@@ -347,7 +345,7 @@ def passkey_register(request, pool):
         return json_response({'error': {'code': 'signed_out',
                     'message': "ログインしてください。"}}, 401)
     if not Passkey.register(session.web_user,
-            request.cookies.get(CEREMONY_COOKIE),
+            cookies.value(request, pool, cookies.CEREMONY),
             request.get_data(as_text=True)[:20000], session.device):
         return json_response({'error': {'code': 'refused',
                     'message': "パスキーを登録できませんでした。もう一度お試しください。"}},
@@ -373,7 +371,7 @@ def passkey_sign_in(request, pool):
     account)."""
     Session = pool.get('hirakata.portal.session')
     user = pool.get('hirakata.portal.passkey').sign_in(
-        request.cookies.get(CEREMONY_COOKIE),
+        cookies.value(request, pool, cookies.CEREMONY),
         request.get_data(as_text=True)[:20000])
     if user is None or not user.active or not user.email_valid:
         return json_response({'error': {'code': 'refused',

@@ -31,14 +31,18 @@ WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 class Server:
     """A WSGI application (trytond's by default) on a free port of
     127.0.0.1; root is the server's address, url is path's in the test
-    database."""
+    database. With ssl_context (e.g. werkzeug's
+    generate_adhoc_ssl_context()), over https."""
 
-    def __init__(self, path='hirakata/terminal/', application=app):
-        self.server = make_server('127.0.0.1', 0, application, threaded=True)
+    def __init__(self, path='hirakata/terminal/', application=app,
+            ssl_context=None):
+        self.server = make_server('127.0.0.1', 0, application, threaded=True,
+            ssl_context=ssl_context)
         self.thread = threading.Thread(target=self.server.serve_forever,
             daemon=True)
         self.thread.start()
-        self.root = 'http://127.0.0.1:%s/' % self.server.port
+        self.root = '%s://127.0.0.1:%s/' % (
+            'https' if ssl_context else 'http', self.server.port)
         self.url = '%s%s/%s' % (self.root, DB_NAME, path)
 
     def stop(self):
@@ -46,15 +50,17 @@ class Server:
         self.server.server_close()
 
 
-def chromium(width=800, height=1280, camera=None, language=None):
+def chromium(width=800, height=1280, camera=None, language=None,
+        arguments=()):
     """Headless Chromium in Japanese, by default the size of a 7-inch
     tablet; with camera, a Y4M video file its camera shows (allowed); with
-    language, the language it tells pages (navigator.language) too."""
+    language, the language it tells pages (navigator.language) too;
+    arguments are more command-line switches."""
     options = Options()
     options.binary_location = CHROMIUM
     arguments = ['--headless=new', '--no-sandbox', '--disable-gpu',
         '--window-size=%s,%s' % (width, height), '--lang=ja-JP',
-        '--disable-dev-shm-usage']
+        '--disable-dev-shm-usage'] + list(arguments)
     if camera:
         arguments += ['--use-fake-ui-for-media-stream',
             '--use-fake-device-for-media-stream',

@@ -2,27 +2,33 @@
 up, verifying the address from the mail, linking the card, signing in with
 a password then with a passkey (Chromium's virtual authenticator), the
 code that renews itself, and an axe-core check of WCAG 2.1 AA on every
-page (R31, R1b, issue 15)."""
+page (R31, R1b, issue 15); over https on a host name of a shared
+domain, cookies that a sibling host sets for the domain sign nobody in."""
 import datetime as dt
 import unittest
+from types import SimpleNamespace
 from unittest.mock import patch
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from werkzeug.serving import generate_adhoc_ssl_context
+from werkzeug.wrappers import Response
 
 from trytond import backend
 import trytond.config as config
 from trytond.modules.hirakata_points.tests.browser import (
     BrowserMixin, Server, chromium)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
-from trytond.modules.hirakata_points_portal import routes, session
+from trytond.modules.hirakata_points_portal import cookies, routes, session
 from trytond.modules.hirakata_points_portal.tests.mail import (
     MailServer, restore)
 from trytond.modules.hirakata_points_portal.tests.test_accounts import (
     issue_code)
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, PASSWORD, later, make_account, make_holder, reset_limits)
-from trytond.tests.test_tryton import RouteTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.transaction import Transaction
 
 
 # The HTTP server answers from another thread; SQLite's in-memory test
@@ -222,6 +228,137 @@ class PortalBrowserTestCase(BrowserMixin, RouteTestCase):
             WebDriverWait(self.driver, 10).until(
                 lambda d: d.find_element(By.ID, 'qr').get_attribute('src')
                 not in {first, second})
+
+
+@unittest.skipUnless(backend.name == 'postgresql',
+    "a real server needs a database other connections see")
+class PortalOverHttpsBrowserTestCase(BrowserMixin, RouteTestCase):
+    """The portal as in production: over https at points.example.jp, with
+    another surface's host under the same domain (evil.example.jp here,
+    e.g. a page of it someone got a script into)"""
+    module = 'hirakata_points_portal'
+
+    @classmethod
+    def setUpDatabase(cls):
+        holder, _ = make_holder("枚方 花子", "ヒラカタ ハナコ", BIRTH,
+            points=12345)
+        make_account('hanako@example.jp', holder)
+        other, _ = make_holder("淀川 次郎", "ヨドガワ ジロウ",
+            dt.date(1960, 1, 1))
+        make_account('jiro@example.jp', other)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Both hosts on this machine, with a certificate of their own
+        # that Chromium is told to take.
+        context = generate_adhoc_ssl_context()
+        cls.server = Server('hirakata/portal/', ssl_context=context)
+        cls.tossed = []
+        cls.sibling = Server('', application=cls.toss, ssl_context=context)
+        cls.origin = 'https://points.example.jp:%s' % cls.server.server.port
+        cls.url = cls.origin + '/%s/hirakata/portal/' % DB_NAME
+        cls.sibling_url = ('https://evil.example.jp:%s/'
+            % cls.sibling.server.port)
+        cls.previous_origin = config.get('hirakata_points', 'portal_origin')
+        if not config.has_section('hirakata_points'):
+            config.add_section('hirakata_points')
+        config.set('hirakata_points', 'portal_origin', cls.origin)
+        cls.driver = chromium(width=390, height=844, arguments=[
+                '--host-resolver-rules=MAP *.example.jp 127.0.0.1',
+                '--ignore-certificate-errors'])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.server.stop()
+        cls.sibling.stop()
+        restore('hirakata_points', 'portal_origin', cls.previous_origin)
+        super().tearDownClass()
+
+    @classmethod
+    def toss(cls, environ, start_response):
+        "The sibling host: its page sets the cookies of cls.tossed."
+        response = Response('<!DOCTYPE html><title>evil</title>',
+            mimetype='text/html')
+        for header in cls.tossed:
+            response.headers.add('Set-Cookie', header)
+        return response(environ, start_response)
+
+    def setUp(self):
+        super().setUp()
+        reset_limits()
+        self.driver.delete_all_cookies()
+
+    def portal_cookies(self):
+        "The cookies Chromium sends to the portal, by name."
+        return {c['name']: c for c in self.driver.execute_cdp_cmd(
+                'Network.getCookies', {'urls': [self.url]})['cookies']}
+
+    def test_cookies_from_a_sibling_host_sign_nobody_in(self):
+        # The attacker's own session and a device of his account.
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            attacker, = pool.get('web.user').search(
+                [('email', '=', 'jiro@example.jp')])
+            token = pool.get('hirakata.portal.session').open(attacker,
+                'password', None)
+            device = pool.get('hirakata.portal.device').remember(attacker,
+                None)
+            transaction.commit()
+        portal = SimpleNamespace(scheme='https',
+            host=self.origin.split('//')[1])
+        names = {meaning: cookies.name(portal,
+                SimpleNamespace(database_name=DB_NAME), meaning)
+            for meaning in [cookies.SESSION, cookies.DEVICE]}
+        type(self).tossed = [
+            # What the portal read before (and what it reads on loopback
+            # http): the browser sends them, the portal ignores them.
+            'hp_portal=%s; Secure; Domain=example.jp; Path=/' % token,
+            'hp_portal=%s; Secure; Domain=example.jp; Path=/%s/hirakata/'
+            'portal/' % (token, DB_NAME),
+            'hp_device=%s; Secure; Domain=example.jp; Path=/' % device,
+            # The portal's own names: refused with a Domain...
+            '%s=%s; Secure; Domain=example.jp; Path=/' % (
+                names[cookies.SESSION], token),
+            '%s=%s; Secure; Domain=example.jp; Path=/' % (
+                names[cookies.DEVICE], device),
+            # ...and host-only to the sibling without.
+            '%s=%s; Secure; Path=/' % (names[cookies.SESSION], token),
+            ]
+        self.driver.get(self.sibling_url)
+        self.assertEqual(self.driver.title, 'evil')
+        sent = self.portal_cookies()
+        self.assertEqual(sorted(sent), ['hp_device', 'hp_portal'])
+        self.driver.get(self.url)
+        text = self.wait_text("パスワードを忘れた方")
+        self.assertNotIn("淀川", text)
+        self.driver.get(self.url + 'link')
+        self.assertNotIn("淀川", self.wait_text("パスワードを忘れた方"))
+        # The resident signs in: the portal's own cookies, beside the
+        # tossed ones, are the ones that count.
+        self.driver.get(self.url + 'sign-in')
+        self.wait_text("メールアドレス")
+        for field, value in [('email', 'hanako@example.jp'),
+                ('password', PASSWORD)]:
+            self.driver.find_element(By.ID, field).send_keys(value)
+        self.click("ログイン")
+        text = self.wait_text("マイページ")
+        self.assertIn("枚方 花子 様", text)
+        sent = self.portal_cookies()
+        for name in names.values():
+            cookie = sent[name]
+            self.assertNotEqual(cookie['value'], token)
+            self.assertNotEqual(cookie['value'], device)
+            # Host-only (no leading dot), Secure, the whole host.
+            self.assertEqual(cookie['domain'], 'points.example.jp')
+            self.assertTrue(cookie['secure'])
+            self.assertEqual(cookie['path'], '/')
+            self.assertTrue(cookie['httpOnly'])
+            self.assertEqual(cookie['sameSite'], 'Strict')
+        self.click("ログアウト")
+        self.wait_text("パスワードを忘れた方")
+        self.assertNotIn(names[cookies.SESSION], self.portal_cookies())
 
 
 del RouteTestCase
