@@ -100,11 +100,10 @@ def load(holders_count):
                     'identifier': identifier}])
         account = holder.account
         for _ in range(random.randint(1, 6)):
-            channel = random.choice(['terminal', 'venue'])
+            # (programmes grant at venues: their demo participations)
             Ledger.grant(account, random.choice([10, 20, 50, 100, 300]),
-                key=uuid.uuid4().hex, channel=channel,
-                origin=random.choice(terminals)
-                if channel == 'terminal' else None,
+                key=uuid.uuid4().hex, channel='terminal',
+                origin=random.choice(terminals),
                 policy=twelve_months,
                 date=today - dt.timedelta(days=random.randint(0, 420)))
         available = account.__class__(account.id).available
@@ -124,6 +123,13 @@ def load(holders_count):
     expired = Ledger.expire_due(commit_chunks=False)
     backdate_entries(today)
     return expired
+
+
+def activated(module):
+    from trytond.pool import Pool
+    Module = Pool().get('ir.module')
+    return bool(Module.search([('name', '=', module),
+                ('state', '=', 'activated')]))
 
 
 def backdate_entries(today):
@@ -271,14 +277,28 @@ def main():
     parser.add_argument('--holders', type=int, default=300)
     parser.add_argument('--seed', type=int, default=20261127)
     args = parser.parse_args()
-    random.seed(args.seed)
     config.update_etc()
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
     Pool(args.database).init()
+    random.seed(args.seed)
     with Transaction().start(args.database, 0) as transaction:
         expired = load(args.holders)
+        settlement = activated('hirakata_points_settlement')
         transaction.commit()
+    extras = {}
+    while settlement:
+        try:
+            with Transaction().start(args.database, 0, **extras) as t:
+                from trytond.modules.hirakata_points_settlement.demo import (
+                    load_books)
+                load_books(Pool().get('ir.date').today())
+                t.commit()
+            break
+        except TransactionError as error:
+            # again with the tables and records it locks locked first, as
+            # trytond's dispatcher does for a request
+            error.fix(extras)
     print("%s holders loaded, %s points expired" % (args.holders, expired))
 
 

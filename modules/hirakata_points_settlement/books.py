@@ -131,6 +131,7 @@ def set_up_books(company, first_year_start, city=None, city_fee_rate=None):
     Journal = pool.get('account.journal')
     ModelData = pool.get('ir.model.data')
     Tax = pool.get('account.tax')
+    Party = pool.get('party.party')
     CreateChart = pool.get('account.create_chart', type='wizard')
 
     with Transaction().set_user(0), Transaction().set_context(
@@ -165,6 +166,9 @@ def set_up_books(company, first_year_start, city=None, city_fee_rate=None):
             fee_tax=tax.id)
         if city:
             values['city'] = city.id
+            # read again in the company's context: the party's accounts
+            # are per company
+            city = Party(city.id)
             city.account_receivable = accounts['1210']
             city.save()
         if city_fee_rate is not None:
