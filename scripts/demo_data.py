@@ -279,26 +279,17 @@ def main():
     args = parser.parse_args()
     config.update_etc()
     from trytond.pool import Pool
-    from trytond.transaction import Transaction, TransactionError
+    from trytond.transaction import Transaction
     Pool(args.database).init()
     random.seed(args.seed)
     with Transaction().start(args.database, 0) as transaction:
         expired = load(args.holders)
         settlement = activated('hirakata_points_settlement')
         transaction.commit()
-    extras = {}
-    while settlement:
-        try:
-            with Transaction().start(args.database, 0, **extras) as t:
-                from trytond.modules.hirakata_points_settlement.demo import (
-                    load_books)
-                load_books(Pool().get('ir.date').today())
-                t.commit()
-            break
-        except TransactionError as error:
-            # again with the tables and records it locks locked first, as
-            # trytond's dispatcher does for a request
-            error.fix(extras)
+    if settlement:
+        from trytond.modules.hirakata_points_settlement.demo import (
+            load_books_committed)
+        load_books_committed(args.database)
     print("%s holders loaded, %s points expired" % (args.holders, expired))
 
 

@@ -15,7 +15,9 @@ from trytond import backend
 from trytond.modules.hirakata_points.tests.browser import (
     ROOT, SCREENSHOTS)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
-from trytond.tests.test_tryton import RouteTestCase
+from trytond.modules.hirakata_points_settlement.demo import (
+    load_books_committed)
+from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
 from .sao import BackOfficeServerMixin, Sao
@@ -29,7 +31,8 @@ import demo_data  # noqa: E402
 class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
     "Each role's main tasks in sao"
     module = 'hirakata_points_portal'
-    extras = ['hirakata_points_pos', 'hirakata_points_programme']
+    extras = ['hirakata_points_pos', 'hirakata_points_programme',
+        'hirakata_points_settlement']
 
     @classmethod
     def setUpDatabase(cls):
@@ -38,6 +41,11 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         # As scripts/demo_data.py runs it: as root, not as admin.
         with Transaction().set_user(0):
             demo_data.load(holders_count=8)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        load_books_committed(DB_NAME)
 
     def setUp(self):
         super().setUp()
@@ -197,6 +205,26 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         sao.open_first()
         self.assertFalse(sao.toolbar_enabled('new_'))
         self.screenshot('ledger-accountant')
+        self.check()
+
+    def test_accountant_confirms_last_months_settlement(self):
+        """The accountant reviews and confirms last month's computed
+        settlement; its invoices are there, posted"""
+        sao = self.sao
+        self.sign_in('accountant')
+        sao.open_menu("精算", "月次精算")
+        self.assertTrue(sao.rows())
+        sao.open_record("計算済")
+        self.assertTrue(sao.rows())  # the month's lines
+        sao.press("確認済にする")
+        self.assertEqual(sao.value('state', "確認済"), "確認済")
+        sao.press("確定", confirm=True)
+        self.assertEqual(sao.value('state', "確定済"), "確定済")
+        sao.open_page("請求書")
+        self.assertTrue(any("記帳済" in row for row in sao.rows()))
+        sao.open_page("履歴")
+        self.assertEqual(sao.value('confirmed_by', "経理 担当"), "経理 担当")
+        self.screenshot('settlement-accountant')
         self.check()
 
     def test_auditor_reads_holders_and_programmes(self):

@@ -46,13 +46,18 @@ def movements_by_day_and_kind(start, end):
     funded = (Coalesce(original.store, entry.store) != Null) | (
         origin.like(PROGRAMME + '%'))
     kind = Case(((kind == 'grant') & ~funded, 'adjust'), else_=kind)
-    query = entry.join(account, condition=(account.id == entry.account)
+    # grouped outside: PostgreSQL does not match a parametrised CASE in
+    # GROUP BY with the same CASE in SELECT
+    movements = entry.join(account, condition=(account.id == entry.account)
         ).join(original, 'LEFT', condition=original.id == entry.reversal_of
-        ).select(entry.date, kind, Sum(entry.points),
+        ).select(entry.date.as_('date'), kind.as_('kind'),
+            entry.points.as_('points'),
             where=(account.kind == 'holder')
-            & (entry.date >= start) & (entry.date <= end),
-            group_by=[entry.date, kind],
-            order_by=[entry.date, kind])
+            & (entry.date >= start) & (entry.date <= end))
+    query = movements.select(movements.date, movements.kind,
+        Sum(movements.points),
+        group_by=[movements.date, movements.kind],
+        order_by=[movements.date, movements.kind])
     cursor = Transaction().connection.cursor()
     cursor.execute(*query)
     return [(as_date(d), k, int(p)) for d, k, p in cursor]
