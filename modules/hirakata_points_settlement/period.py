@@ -190,12 +190,17 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                 raise SettlementError(gettext(
                         'hirakata_points_settlement.msg_month_not_over',
                         period=period.rec_name))
-        invoices = []
-        for period in periods:
-            invoices += period.make_invoices()
-        Invoice.save(invoices)
-        Invoice.update_taxes(invoices)
-        Invoice.post(invoices)
+        # the parties' accounts are the operator company's, whoever
+        # confirms and from wherever
+        company = pool.get('hirakata.settlement.configuration').books(
+            ).company
+        with Transaction().set_context(company=company.id):
+            invoices = []
+            for period in cls.browse(periods):
+                invoices += period.make_invoices()
+            Invoice.save(invoices)
+            Invoice.update_taxes(invoices)
+            Invoice.post(invoices)
         cls.write(periods, cls._signed('confirmed'))
 
     @classmethod
