@@ -83,7 +83,7 @@ def load_month(entries, stores, programmes):
                 THEN 'redeem' ELSE 'grant' END,
             CASE WHEN n %% 20 BETWEEN 12 AND 16 THEN -(1 + n %% 7)
                 ELSE 1 + n %% 50 END,
-            0, DATE '%(start)s' + (n %% 31), 'terminal', 'm-' || n,
+            0, DATE '%(start)s' + (n %% 31)::int, 'terminal', 'm-' || n,
             CASE WHEN n %% 20 < 17 THEN %(first_store)s + n %% %(stores)s
                 END,
             CASE WHEN n %% 20 >= 17 THEN 'hirakata.programme,' ||
@@ -116,7 +116,7 @@ def load_history(total):
             balance_after, date, channel, idempotency_key, create_uid,
             create_date)
         SELECT a.id, 'grant', 1 + n %% 30, 0,
-            DATE '%(before)s' - (n %% 500), 'terminal', 'h-' || n, 0, now()
+            DATE '%(before)s' - (n %% 500)::int, 'terminal', 'h-' || n, 0, now()
         FROM generate_series(1, greatest(0, %(total)s - (SELECT count(*)
             FROM hirakata_point_entry))) n
         JOIN hirakata_point_account a ON a.id = (SELECT min(id)
