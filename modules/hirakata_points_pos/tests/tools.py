@@ -69,12 +69,14 @@ class ApiClient:
     credentials = {}
 
     def call(self, method, path, body=None, terminal='main', key=None,
-            raw=None, clerk=None, address='127.0.0.1'):
+            raw=None, clerk=None, address='127.0.0.1',
+            authorization='Bearer %s'):
+        "(status, JSON) of the call; authorization formats the credential."
         headers = {}
         if clerk:
             headers['X-Clerk-Session'] = clerk
         if terminal:
-            headers['Authorization'] = 'Bearer %s' % (
+            headers['Authorization'] = authorization % (
                 self.credentials.get(terminal, terminal))
         if key:
             headers['Idempotency-Key'] = key
