@@ -1,5 +1,6 @@
 """Programme venues and kiosks through the terminal API (R11, R31b)."""
 import datetime as dt
+import json
 import threading
 import unittest
 import uuid
@@ -232,6 +233,15 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
             self.assertError(self.call('GET', '/venue', terminal=terminal),
                 403, 'wrong_terminal')
         self.assertEqual(self.balance(SENIOR), 50)
+
+    def test_app_keeps_the_venue_screen_for_offline_reloads(self):
+        response = self.client().get(
+            '/%s/hirakata/terminal/sw.js' % DB_NAME)
+        self.assertEqual(response.status_code, 200)
+        line, = [line for line in response.get_data(as_text=True)
+            .splitlines() if line.startswith('const MODULE_FILES = ')]
+        self.assertIn('venue.js', json.loads(
+                line[len('const MODULE_FILES = '):].rstrip(';')))
 
     def test_kiosk_shows_balance_and_expiring_points(self):
         status, data = self.call('POST', '/cards/lookup',
