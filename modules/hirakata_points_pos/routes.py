@@ -6,7 +6,7 @@ error is JSON with a stable code and a Japanese message, never a trace.
 
 A module that adds routes under PREFIX (the programme venue's) builds
 them from the hooks here: endpoint, as_terminal, json_body, parse_card
-and idempotency_key.
+and idempotency_key. The rest is this module's own.
 """
 import datetime as dt
 import json
@@ -107,6 +107,9 @@ def endpoint(func=None, *, write=False, anonymous=False, body=True):
     has its body read (unless body is false); authenticated terminals are
     limited by their credential, requests that fail to authenticate by
     their address.
+
+    A hook for modules that extend the API: their handlers are decorated
+    with it (under app.route and with_pool), write=True for a write.
     """
     if func is None:
         return lambda f: endpoint(f, write=write, anonymous=anonymous,
@@ -201,14 +204,19 @@ class _CardQueue:
         return lock
 
 
-CARD_QUEUE = _CardQueue()
+_CARD_QUEUE = _CardQueue()
 
 
 def as_terminal(pool, request, func, write=False, card=None):
     """Answer func(terminal) as JSON, func running in one transaction with
     the terminal the request's credential names (R18), and the clerk its
     X-Clerk-Session names; a write at a store that requires clerks needs
-    one."""
+    one.
+
+    A hook for modules that extend the API: their handlers answer through
+    it; a write passes write=True and the card it books on (the body's
+    'card'), so that writes on one card queue in the process.
+    """
     credential = _credential(request)
     clerk_token = request.headers.get('X-Clerk-Session')
 
@@ -231,7 +239,7 @@ def as_terminal(pool, request, func, write=False, card=None):
         Terminal.touch(terminal)
         return result
     if write and isinstance(card, dict):
-        with CARD_QUEUE(repr(sorted(card.items()))):
+        with _CARD_QUEUE(repr(sorted(card.items()))):
             return _json(_in_transaction(pool, request, run))
     return _json(_in_transaction(pool, request, run))
 

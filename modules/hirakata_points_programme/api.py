@@ -90,6 +90,8 @@ def record_participation(terminal, card, hours, key):
             raise ApiError('session_not_today',
                 date=session.date.strftime('%Y/%m/%d'))
         card = find_card(terminal, card, key)
+        # The entry names the venue terminal (the store module's
+        # hirakata_terminal context, ledger.py).
         with Transaction().set_context(hirakata_terminal=terminal.id):
             participation = book(lambda: Participation.record(session,
                     Holder(card.holder), channel='venue',

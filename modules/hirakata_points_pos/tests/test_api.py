@@ -3,7 +3,6 @@ import datetime as dt
 import io
 import json
 import re
-import threading
 import unittest
 import uuid
 
@@ -629,9 +628,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
     def test_parallel_redemptions_from_many_processes(self):
         # As if each request came to another server process: no queue in
         # the process, only the database orders them.
-        queue, routes.CARD_QUEUE = routes.CARD_QUEUE, (
-            lambda key: threading.Lock())
-        self.addCleanup(setattr, routes, 'CARD_QUEUE', queue)
+        self.without_card_queue()
         self.redeem_in_parallel('0F0E0D0C0B0A0907')
 
 

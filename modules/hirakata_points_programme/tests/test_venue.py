@@ -1,7 +1,6 @@
 """Programme venues and kiosks through the terminal API (R11, R31b)."""
 import datetime as dt
 import json
-import threading
 import unittest
 import uuid
 
@@ -277,11 +276,9 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
     def test_parallel_taps_of_one_card_pay_once(self):
         idm = '0A0B0C0D0E0F0104'
         self.new_holder(idm)
-        # Two terminals, so the in-process queue keyed by card is no help:
-        # only the database decides.
-        queue, routes.CARD_QUEUE = routes.CARD_QUEUE, (
-            lambda key: threading.Lock())
-        self.addCleanup(setattr, routes, 'CARD_QUEUE', queue)
+        # Two terminals, as if each at another server process: only the
+        # database decides.
+        self.without_card_queue()
         answers = self.in_parallel([
                 (lambda t=t: self.tap(idm, terminal=t))
                 for t in ['venue', 'venue2'] * 10])
