@@ -257,7 +257,9 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
 
     @classmethod
     def _get_origin(cls):
-        "Models an entry can come from; modules add theirs."
+        """Models an entry can come from: a hook, by Tryton's idiom for a
+        Reference's selection (hence its underscore), to which modules add
+        theirs through the pool."""
         return ['hirakata.point.entry']
 
     @classmethod
@@ -279,7 +281,10 @@ class Entry(_AppendOnly, ModelSQL, ModelView):
         return '%s #%s' % (self.account.rec_name, self.id)
 
     def holder_description(self):
-        "The entry as its holder reads it (the portal): what, and where."
+        """The entry as its holder reads it (the portal): what, and where.
+
+        A hook: modules whose records book entries override it through
+        the pool for theirs (a store's name, a programme's)."""
         return self.kind_string
 
 

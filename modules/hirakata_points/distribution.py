@@ -429,7 +429,10 @@ class MailingList(Report):
     @classmethod
     def extra_columns(cls, lines):
         """(headers, {line id: values}) of columns other modules print
-        after the QR code (the portal: the linking code of each holder)."""
+        after the QR code (the portal: the linking code of each holder).
+
+        A hook that modules override through the pool, adding theirs to
+        super()'s."""
         return [], {}
 
     @classmethod

@@ -179,11 +179,14 @@ class Ledger(Model):
         return _replay(key, _digest(asked))
 
     @classmethod
-    def _entry_columns(cls, origin):
-        """Columns other modules add to an entry, from its origin.
+    def entry_columns(cls, origin):
+        """Columns other modules add to an entry, from its origin: a hook
+        for modules that add columns to hirakata.point.entry, which
+        override it through the pool and add theirs to super()'s.
 
         E.g. the store module records the store and terminal of an entry
-        booked at a terminal.
+        booked at a terminal. It runs for every movement, inside the
+        account's lock: an override should read nothing from the database.
         """
         return {}
 
@@ -213,7 +216,7 @@ class Ledger(Model):
                     'hirakata_points.msg_entry_already_reversed'))
 
         date = date or clock.today()
-        extra = cls._entry_columns(origin)
+        extra = cls.entry_columns(origin)
 
         def book(points, reversed_id=None):
             balance = _move_balance(account.id, points)

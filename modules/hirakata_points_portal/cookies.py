@@ -24,11 +24,20 @@ drops every Secure cookie over http (WebKit bug 281149) and would sign
 nobody in to the demo. A portal configured or asked at any other address
 over http still gets __Host- cookies, which a browser refuses without TLS:
 no sign-in, rather than a cookie others can set.
+
+A sibling host can still fill the registrable domain's cookie jar: past
+its limit (Chromium: 180 a domain) a browser evicts cookies, those of low
+and medium priority first. The session and device cookies are
+Priority=High (Chromium's attribute, which others ignore and Werkzeug does
+not write), so a sibling's ordinary cookies go before them; one that sets
+many High cookies itself can still push them out (docs/operations.md).
 """
 import hashlib
 import ipaddress
 import re
 import urllib.parse
+
+from werkzeug.http import dump_cookie
 
 from trytond.modules.hirakata_points import hosts
 
@@ -38,6 +47,8 @@ SESSION = 'hp_portal'
 DEVICE = 'hp_device'
 CEREMONY = 'hp_passkey'
 HOST_PREFIX = '__Host-'
+# Cookies whose loss signs the resident out or forgets the device.
+HIGH_PRIORITY = {SESSION, DEVICE}
 # A database name that may follow __Host-<meaning>- as it is; another
 # (SQLite's ':memory:') is replaced by its digest.
 _NAME = re.compile(r'[A-Za-z0-9_]{1,63}')
@@ -95,9 +106,13 @@ def value(request, pool, meaning):
 
 def set_cookie(response, request, pool, meaning, token, max_age):
     "response with the cookie of meaning set to token for max_age."
-    response.set_cookie(name(request, pool, meaning), token,
+    header = dump_cookie(name(request, pool, meaning), token,
         max_age=int(max_age.total_seconds()), httponly=True,
-        samesite='Strict', **_attributes(request, pool))
+        samesite='Strict', max_size=response.max_cookie_size,
+        **_attributes(request, pool))
+    if meaning in HIGH_PRIORITY:
+        header += '; Priority=High'
+    response.headers.add('Set-Cookie', header)
     return response
 
 

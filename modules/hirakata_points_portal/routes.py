@@ -1,9 +1,13 @@
 """The resident portal's pages: /<db>/hirakata/portal/…
 
-Sign-in with a card or holder number and the birth date (R31), the
-resident's balance, expiry schedule and latest entries, and the code to
-show at a store, which changes every minute and works once (R1b). Pages
-are plain HTML forms; the code page's script only renews the code.
+Here the resident's balance, expiry schedule and latest entries (R31),
+and the code to show at a store, which changes every minute and works
+once (R1b); what the pages share (the session of the request's cookie,
+signing in, the headers). Residents sign in with their web account, an
+e-mail address and a password or a passkey (routes_account.py), and link
+their card to it once with a one-time linking code (routes_link.py): a
+card number and a birth date sign nobody in. Pages are plain HTML forms;
+the code page's script only renews the code.
 """
 import ipaddress
 import json

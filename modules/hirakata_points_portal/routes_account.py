@@ -25,7 +25,8 @@ from .routes import (
 from .session import REAUTH_AGE
 
 REFUSED = "メールアドレスまたはパスワードが正しくありません。"
-# Mails sent on request (sign-up, reset) per source address: no mail bomb.
+# Mails sent on request (sign-up, reset) per source address (an IPv6
+# client per /64, as guard.py counts): no mail bomb.
 MAILS_BY_ADDRESS = RateLimiter(config.getint('hirakata_portal',
         'mails_per_hour_by_address', default=10), 3600)
 NEXT = {'code': 'code', 'account': 'account'}
@@ -133,7 +134,7 @@ def sign_up(request, pool):
         problem = "メールアドレスを正しく入力してください。"
     if problem:
         return html(pages.sign_up(problem, email), 400)
-    if not MAILS_BY_ADDRESS.allow(request.remote_addr):
+    if not MAILS_BY_ADDRESS.allow(address_key(request)):
         return html(pages.sign_up("短い時間に申し込みが多すぎます。"
                 "1時間ほどたってから、もう一度お試しください。", email), 429)
     # The same answer, in the same time, whether the address has an
@@ -182,7 +183,7 @@ def forgot(request, pool):
     email = _email(request.form)
     if not email:
         return html(pages.forgot("メールアドレスを入力してください。"), 400)
-    if not MAILS_BY_ADDRESS.allow(request.remote_addr):
+    if not MAILS_BY_ADDRESS.allow(address_key(request)):
         return html(pages.forgot("短い時間に申し込みが多すぎます。"
                 "1時間ほどたってから、もう一度お試しください。", email), 429)
     user = WebUser.find(email)

@@ -29,7 +29,11 @@ PAGE_SIZE = 50
 
 class ApiError(Exception):
     """An answer other than success: a stable code, its HTTP status and a
-    Japanese message (message.xml)."""
+    Japanese message (message.xml).
+
+    A hook for modules that extend the API: their handlers raise it with
+    the codes here or those they add with register_errors.
+    """
 
     def __init__(self, code, **variables):
         super().__init__(code)
@@ -103,7 +107,11 @@ def register_errors(errors, module, exception_codes=None, keep_message=()):
     status, id of its message in module); exception_codes maps the
     error_code of that module's exceptions to them, and keep_message names
     those that answer with the exception's own message. The codes are
-    module's, documented in its own docs/openapi.yaml."""
+    module's, documented in its own docs/openapi.yaml.
+
+    A hook for modules that extend the API, called when their api module
+    is imported.
+    """
     ERRORS.update({code: (status, '%s.%s' % (module, message_id))
             for code, (status, message_id) in errors.items()})
     ERROR_MODULES.update(dict.fromkeys(errors, module))
@@ -124,7 +132,11 @@ def from_point_error(error):
 
 
 def mask_name(kana):
-    "「ヤマダ ●●」: the family name reading only (R4)."
+    """「ヤマダ ●●」: the family name reading only (R4).
+
+    A hook for modules that extend the API: a holder's name goes to a
+    terminal only through it.
+    """
     family = (kana or '').replace('\u3000', ' ').split(' ')[0]
     return '%s ●●' % family
 
@@ -134,6 +146,9 @@ def find_card(terminal, card, key=None):
 
     A code shown on a phone is claimed for terminal, and taken by the write
     with key (R1b): nobody else can use it after that.
+
+    A hook for modules that extend the API, called within as_terminal's
+    func: a write passes its key (routes.idempotency_key), a look-up none.
     """
     pool = Pool()
     try:
@@ -192,7 +207,12 @@ def describe(terminal):
 
 
 def require_kind(terminal, kind):
-    "Refuse what this kind of terminal may not do (e.g. a kiosk granting)."
+    """Refuse what this kind of terminal may not do (e.g. a kiosk
+    granting): ApiError wrong_terminal unless terminal is of kind.
+
+    A hook for modules that extend the API: each of their handlers calls
+    it first, within as_terminal's func, with the kind it serves.
+    """
     if terminal.kind != kind:
         raise ApiError('wrong_terminal')
 

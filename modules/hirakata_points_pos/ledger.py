@@ -1,4 +1,10 @@
-"""Ledger entries name the store and terminal that booked them."""
+"""Ledger entries name the store and terminal that booked them.
+
+An entry booked at a terminal for another record (a programme's
+participation at a venue terminal, in the programme module) names its
+terminal when the booking runs with the context key hirakata_terminal set
+to the terminal's id: a hook for modules that add kinds of terminal.
+"""
 from trytond.model import Index, fields
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
@@ -35,14 +41,16 @@ class Ledger(metaclass=PoolMeta):
     __name__ = 'hirakata.point.ledger'
 
     @classmethod
-    def _entry_columns(cls, origin):
-        columns = super()._entry_columns(origin)
+    def entry_columns(cls, origin):
+        """The store, terminal and clerk of an entry booked at a store
+        terminal (its origin); the terminal only of one booked for
+        another origin with the context's hirakata_terminal (the module's
+        docstring)."""
+        columns = super().entry_columns(origin)
         context = Transaction().context
         if getattr(origin, '__name__', None) == 'hirakata.terminal':
             columns.update(store=origin.store.id, terminal=origin.id,
                 clerk=context.get('hirakata_clerk'))
         elif context.get('hirakata_terminal'):
-            # booked for another record at a terminal of another kind
-            # (a programme's participation at a venue terminal)
             columns['terminal'] = context['hirakata_terminal']
         return columns

@@ -6,7 +6,7 @@ error is JSON with a stable code and a Japanese message, never a trace.
 
 A module that adds routes under PREFIX (the programme venue's) builds
 them from the hooks here: endpoint, as_terminal, json_body, parse_card
-and idempotency_key.
+and idempotency_key. The rest is this module's own.
 """
 import datetime as dt
 import json
@@ -65,6 +65,7 @@ ACTIVATIONS_BY_ADDRESS = RateLimiter(config.getint(
         'hirakata_pos', 'activations_per_hour_by_address', default=20), 3600)
 ACTIVATION_FAILURES = RateLimiter(config.getint(
         'hirakata_pos', 'activation_failures_per_hour', default=50), 3600)
+# PIN tries of clerks, by terminal.
 CLERK_SIGN_INS = RateLimiter(config.getint(
         'hirakata_pos', 'clerk_sign_ins_per_10_minutes', default=10), 600)
 
@@ -106,6 +107,9 @@ def endpoint(func=None, *, write=False, anonymous=False, body=True):
     has its body read (unless body is false); authenticated terminals are
     limited by their credential, requests that fail to authenticate by
     their address.
+
+    A hook for modules that extend the API: their handlers are decorated
+    with it (under app.route and with_pool), write=True for a write.
     """
     if func is None:
         return lambda f: endpoint(f, write=write, anonymous=anonymous,
@@ -200,14 +204,19 @@ class _CardQueue:
         return lock
 
 
-CARD_QUEUE = _CardQueue()
+_CARD_QUEUE = _CardQueue()
 
 
 def as_terminal(pool, request, func, write=False, card=None):
     """Answer func(terminal) as JSON, func running in one transaction with
     the terminal the request's credential names (R18), and the clerk its
     X-Clerk-Session names; a write at a store that requires clerks needs
-    one."""
+    one.
+
+    A hook for modules that extend the API: their handlers answer through
+    it; a write passes write=True and the card it books on (the body's
+    'card'), so that writes on one card queue in the process.
+    """
     credential = _credential(request)
     clerk_token = request.headers.get('X-Clerk-Session')
 
@@ -230,7 +239,7 @@ def as_terminal(pool, request, func, write=False, card=None):
         Terminal.touch(terminal)
         return result
     if write and isinstance(card, dict):
-        with CARD_QUEUE(repr(sorted(card.items()))):
+        with _CARD_QUEUE(repr(sorted(card.items()))):
             return _json(_in_transaction(pool, request, run))
     return _json(_in_transaction(pool, request, run))
 
@@ -486,13 +495,14 @@ def transactions(request, pool):
 def clerk_sign_in(request, pool):
     "A clerk signs in on a shared terminal with number and PIN."
     data = json_body(pool, request)
-    credential = request.headers.get('Authorization', '')
-    if not CLERK_SIGN_INS.allow(credential):
-        raise _translated(pool, 'rate_limited')
 
     def run(terminal):
         Clerk = pool.get('hirakata.store.clerk')
         api.require_kind(terminal, 'store')
+        # PIN tries by terminal, not by how its credential is written (a
+        # run again for a busy database counts again: rare, and safe).
+        if not CLERK_SIGN_INS.allow(terminal.id):
+            raise api.ApiError('rate_limited')
         number, pin = data.get('number'), data.get('pin')
         if not isinstance(number, str) or not isinstance(pin, str):
             raise api.ApiError('malformed')

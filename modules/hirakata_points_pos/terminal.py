@@ -238,7 +238,10 @@ class Terminal(ButtonsForTheirGroups, ChangedByButtonsOnly,
     @classmethod
     def describe(cls, terminal):
         """What the terminal API tells an authenticated terminal of a kind
-        another module adds about what it serves (a venue's session)."""
+        another module adds about what it serves (a venue's session).
+
+        A hook that the module adding the kind overrides through the pool,
+        answering for its kind and super()'s for the others."""
         return {}
 
     @classmethod

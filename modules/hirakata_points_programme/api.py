@@ -75,19 +75,23 @@ def record_participation(terminal, card, hours, key):
     Participation = pool.get('hirakata.programme.participation')
     Holder = pool.get('hirakata.holder')
     require_kind(terminal, 'venue')
-    session = _session(terminal)
-    # A tap sent again (even the next morning) answers what it recorded.
-    recorded = Participation.search([('session', '=', session.id),
-            ('entry.idempotency_key', '=',
+    # A tap sent again (even the next morning, even after city staff
+    # switched the terminal to another session) answers what it recorded:
+    # the key is the terminal's, whatever its session.
+    recorded = Participation.search([('entry.idempotency_key', '=',
                 Participation._key(ledger_key(terminal, key)))], limit=1)
     if recorded:
         participation, = recorded
+        session = participation.session
         _check_same_tap(terminal, participation, card, hours, key)
     else:
+        session = _session(terminal)
         if session.date != clock.today():
             raise ApiError('session_not_today',
                 date=session.date.strftime('%Y/%m/%d'))
         card = find_card(terminal, card, key)
+        # The entry names the venue terminal (the store module's
+        # hirakata_terminal context, ledger.py).
         with Transaction().set_context(hirakata_terminal=terminal.id):
             participation = book(lambda: Participation.record(session,
                     Holder(card.holder), channel='venue',

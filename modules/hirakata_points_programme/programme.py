@@ -373,8 +373,13 @@ class Participation(ModelSQL, ModelView):
             ('session_holder_unique', Unique(t, t.session, t.holder),
                 'hirakata_points_programme.msg_participation_duplicate'),
             ]
-        cls._sql_indexes.add(Index(t, (t.holder, Index.Range()),
-                (t.programme, Index.Range())))
+        cls._sql_indexes.update({
+                Index(t, (t.holder, Index.Range()),
+                    (t.programme, Index.Range())),
+                # a venue's retry finds its participation by the entry's key
+                Index(t, (t.entry, Index.Range()),
+                    where=t.entry != Null),
+                })
 
     def get_terminal(self, name):
         "The venue terminal that recorded it, if one did."

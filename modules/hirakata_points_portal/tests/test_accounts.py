@@ -9,7 +9,8 @@ import openpyxl
 
 from trytond.modules.hirakata_points.tests.test_module import (
     create_user, load_japanese)
-from trytond.modules.hirakata_points_portal import guard, link, routes_link
+from trytond.modules.hirakata_points_portal import (
+    guard, link, routes_account, routes_link)
 from trytond.modules.hirakata_points_portal.tests.mail import MailServer
 from trytond.modules.hirakata_points_portal.tests.test_portal import (
     BIRTH, PASSWORD, later, make_account, make_holder, reset_limits)
@@ -226,6 +227,17 @@ class AccountsTestCase(RouteTestCase):
             data={'email': 'nobody@example.jp'})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(self.mail.messages), before)
+
+    def test_mails_limited_by_address_an_ipv6_client_by_its_64(self):
+        def forgot(address):
+            return self.client().post(self.url('forgot'),
+                data={'email': 'nobody@example.jp'},
+                environ_base={'REMOTE_ADDR': address}).status_code
+        # One client has a whole /64 to pick its address from.
+        for i in range(routes_account.MAILS_BY_ADDRESS.limit):
+            self.assertEqual(forgot('2001:db8:1:2::%x' % (i + 1)), 200)
+        self.assertEqual(forgot('2001:db8:1:2:ffff::1'), 429)
+        self.assertEqual(forgot('2001:db8:1:3::1'), 200)
 
     # Lockouts (issue 15, medium): nobody can aim one at a resident.
     def test_neighbour_cannot_lock_the_resident_out(self):

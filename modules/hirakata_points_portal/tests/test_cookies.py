@@ -106,6 +106,9 @@ class PortalCookiesTestCase(RouteTestCase):
             'Set-Cookie')
         self.assertHostOnly(session_header, 'hp_portal')
         self.assertHostOnly(device_header, 'hp_device')
+        # The last a browser drops when a host's cookies are too many.
+        for header in [session_header, device_header]:
+            self.assertEqual(attributes(header)[1]['priority'], 'High')
         self.assertEqual(self.get(client).status_code, 200)
         response = client.post(self.url('passkey/sign-in/options'),
             base_url=PORTAL)

@@ -5,9 +5,14 @@ const CACHE = 'hirakata-terminal-v2';
 const FILES = ['./', 'app.css', 'app.js', 'api.js', 'pending.js', 'reader.js',
   'camera.js', 'store.js', 'city.js', 'dom.js', 'manifest.webmanifest',
   'icon.svg', 'vendor/barcode-detector.js', 'vendor/zxing_reader.wasm'];
+// The files of other modules' folders (a venue's venue.js): the server
+// writes them in when it serves this file (terminal_app.py), so that a
+// new module also changes this file and browsers install it again.
+const MODULE_FILES = [];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)));
+  const files = [...new Set(FILES.concat(MODULE_FILES))];
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(files)));
 });
 
 self.addEventListener('activate', (event) => {

@@ -3,7 +3,6 @@ import datetime as dt
 import io
 import json
 import re
-import threading
 import unittest
 import uuid
 
@@ -547,9 +546,10 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
         self.assertError(self.call('POST', '/cards/lookup',
                 {'card': self.card()}), 429, 'rate_limited')
 
-    def sign_in(self, pin='2580', terminal='pin'):
+    def sign_in(self, pin='2580', terminal='pin', authorization='Bearer %s'):
         return self.call('POST', '/clerk/sign-in',
-            {'number': '01', 'pin': pin}, terminal=terminal)
+            {'number': '01', 'pin': pin}, terminal=terminal,
+            authorization=authorization)
 
     def test_store_requiring_clerks_refuses_writes_without_one(self):
         self.assertEqual(self.call('POST', '/cards/lookup',
@@ -592,6 +592,21 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
             self.assertError(self.sign_in(pin='1111'), 401, 'clerk_invalid')
         self.assertError(self.sign_in(), 429, 'rate_limited')
 
+    def test_pin_tries_counted_by_terminal_however_the_header_is_written(
+            self):
+        # Authentication takes any case of "Bearer" and extra spaces: so
+        # does the count of tries.
+        forms = ['Bearer %s', 'bearer %s', 'BEARER %s', 'Bearer   %s',
+            'Bearer %s  ']
+        for i in range(routes.CLERK_SIGN_INS.limit):
+            self.assertError(self.sign_in(pin='1111',
+                    authorization=forms[i % len(forms)]),
+                401, 'clerk_invalid')
+        self.assertError(self.sign_in(authorization='bEaReR  %s'),
+            429, 'rate_limited')
+        # Another terminal of the store has tries of its own.
+        self.assertEqual(self.sign_in(terminal='pin2')[0], 200)
+
     def redeem_in_parallel(self, idm, count=50):
         "count parallel redemptions of 3 points on a card holding 100."
         with Transaction().start(DB_NAME, 1) as transaction:
@@ -613,9 +628,7 @@ class TerminalApiTestCase(ApiClient, RouteTestCase):
     def test_parallel_redemptions_from_many_processes(self):
         # As if each request came to another server process: no queue in
         # the process, only the database orders them.
-        queue, routes.CARD_QUEUE = routes.CARD_QUEUE, (
-            lambda key: threading.Lock())
-        self.addCleanup(setattr, routes, 'CARD_QUEUE', queue)
+        self.without_card_queue()
         self.redeem_in_parallel('0F0E0D0C0B0A0907')
 
 

@@ -1,6 +1,5 @@
 """Codes shown on the resident portal, read at terminals (R1b)."""
 import datetime as dt
-import threading
 import unittest
 import unittest.mock
 import uuid
@@ -110,9 +109,7 @@ class PhoneCodeApiTestCase(ApiClient, RouteTestCase):
         card, before = self.new_code(), self.balance()
         # Eight terminals: the in-process queue keyed by card would line
         # them up; without it only the database decides.
-        queue, routes.CARD_QUEUE = routes.CARD_QUEUE, (
-            lambda key: threading.Lock())
-        self.addCleanup(setattr, routes, 'CARD_QUEUE', queue)
+        self.without_card_queue()
         answers = self.in_parallel([(lambda t=t: self.grant(card, terminal=t))
                 for t in ['main'] + ['till%s' % i for i in range(2, 9)]])
         statuses = sorted(status for status, _ in answers)

@@ -69,12 +69,14 @@ class ApiClient:
     credentials = {}
 
     def call(self, method, path, body=None, terminal='main', key=None,
-            raw=None, clerk=None, address='127.0.0.1'):
+            raw=None, clerk=None, address='127.0.0.1',
+            authorization='Bearer %s'):
+        "(status, JSON) of the call; authorization formats the credential."
         headers = {}
         if clerk:
             headers['X-Clerk-Session'] = clerk
         if terminal:
-            headers['Authorization'] = 'Bearer %s' % (
+            headers['Authorization'] = authorization % (
                 self.credentials.get(terminal, terminal))
         if key:
             headers['Idempotency-Key'] = key
@@ -92,6 +94,14 @@ class ApiClient:
         self.assertEqual(answer[1]['error']['code'], code)
         self.assertRegex(answer[1]['error']['message'],
             '[\u3040-\u30ff\u4e00-\u9fff]')
+
+    def without_card_queue(self):
+        """For the rest of the test, writes on one card meet only in the
+        database, as if each came to another server process: the routes
+        queue a process's own writes per card first."""
+        queue = routes._CARD_QUEUE
+        routes._CARD_QUEUE = lambda key: threading.Lock()
+        self.addCleanup(setattr, routes, '_CARD_QUEUE', queue)
 
     def in_parallel(self, calls):
         "Run the calls at once, each from its own thread and connection."

@@ -1,6 +1,6 @@
 """Programme venues and kiosks through the terminal API (R11, R31b)."""
 import datetime as dt
-import threading
+import json
 import unittest
 import uuid
 
@@ -39,6 +39,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         load_japanese()
         programme = programmes.create_programme(min_age=60, budget=100_000)
         cls.programme_id = programme.id
+        cls.session_ids = {'today': programme.sessions[0].id}
         tomorrow, = Session.create([{'programme': programme.id,
                     'name': "第2回", 'date': TODAY + dt.timedelta(days=1)}])
         terminals = {
@@ -48,6 +49,7 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
             'kiosk': make_city_terminal('kiosk', "市役所ロビー"),
             'store': make_terminal(make_store("ひらかた商店")),
             }
+        cls.session_ids['tomorrow'] = tomorrow.id
         cls.credentials = activate(terminals)
         cls.terminal_ids = {n: t.id for n, t in terminals.items()}
         make_holder("山田 太郎", "ヤマダ タロウ", SENIOR, points=50,
@@ -126,6 +128,30 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
         self.assertEqual(first[0], 200, first)
         self.assertEqual(again[1]['participation'],
             first[1]['participation'])
+        self.assertEqual(self.balance(idm), 100)
+
+    def test_tap_sent_again_after_the_session_switch_answers_the_first(self):
+        # City staff move the venue's tablet on to the next session while
+        # a tap of the last one is still pending on it.
+        idm = '0A0B0C0D0E0F010C'
+        self.new_holder(idm)
+        with Transaction().start(DB_NAME, 1) as transaction:
+            Terminal = Pool().get('hirakata.terminal')
+            Session = Pool().get('hirakata.programme.session')
+            venue = make_venue("会場4", Session(self.session_ids['today']))
+            credential = activate({'venue': venue})['venue']
+            transaction.commit()
+        key = uuid.uuid4().hex
+        first = self.tap(idm, terminal=credential, key=key)
+        self.assertEqual(first[0], 200, first)
+        with Transaction().start(DB_NAME, 1) as transaction:
+            Terminal.write([Terminal(venue.id)],
+                {'session': self.session_ids['tomorrow']})
+            transaction.commit()
+        again = self.tap(idm, terminal=credential, key=key)
+        self.assertEqual(again, first)
+        self.assertError(self.tap(idm, terminal=credential), 409,
+            'session_not_today')
         self.assertEqual(self.balance(idm), 100)
 
     def test_tap_key_sent_again_for_another_card_refused(self):
@@ -207,6 +233,15 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
                 403, 'wrong_terminal')
         self.assertEqual(self.balance(SENIOR), 50)
 
+    def test_app_keeps_the_venue_screen_for_offline_reloads(self):
+        response = self.client().get(
+            '/%s/hirakata/terminal/sw.js' % DB_NAME)
+        self.assertEqual(response.status_code, 200)
+        line, = [line for line in response.get_data(as_text=True)
+            .splitlines() if line.startswith('const MODULE_FILES = ')]
+        self.assertIn('venue.js', json.loads(
+                line[len('const MODULE_FILES = '):].rstrip(';')))
+
     def test_kiosk_shows_balance_and_expiring_points(self):
         status, data = self.call('POST', '/cards/lookup',
             {'card': {'technology': 'felica', 'identifier': SENIOR}},
@@ -241,11 +276,9 @@ class VenueApiTestCase(ApiClient, RouteTestCase):
     def test_parallel_taps_of_one_card_pay_once(self):
         idm = '0A0B0C0D0E0F0104'
         self.new_holder(idm)
-        # Two terminals, so the in-process queue keyed by card is no help:
-        # only the database decides.
-        queue, routes.CARD_QUEUE = routes.CARD_QUEUE, (
-            lambda key: threading.Lock())
-        self.addCleanup(setattr, routes, 'CARD_QUEUE', queue)
+        # Two terminals, as if each at another server process: only the
+        # database decides.
+        self.without_card_queue()
         answers = self.in_parallel([
                 (lambda t=t: self.tap(idm, terminal=t))
                 for t in ['venue', 'venue2'] * 10])

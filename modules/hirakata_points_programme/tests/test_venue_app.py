@@ -3,6 +3,7 @@ axe-core check of WCAG 2.1 AA (R11, R31b)."""
 import unittest
 
 from trytond import backend
+from trytond.modules.hirakata_points.tests.browser import chromium
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos.tests.test_terminal_app import (
     IDM, TerminalAppMixin)
@@ -43,6 +44,21 @@ class VenueAppTestCase(TerminalAppMixin, RouteTestCase):
         self.wait_text("すでに参加記録があります")
         self.assertEqual(int(self.driver.find_element('id', 'count').text),
             count + 1)
+
+    def test_venue_screen_kept_at_the_first_visit_for_offline_reloads(self):
+        # A new tablet's browser: its first page is not under the service
+        # worker yet, so venue.js is kept only if the worker's install
+        # keeps it.
+        driver = chromium()
+        self.addCleanup(driver.quit)
+        driver.get(self.server.url)
+        kept = driver.execute_async_script(
+            'const done = arguments[arguments.length - 1];'
+            'navigator.serviceWorker.ready'
+            '.then(() => caches.match("venue.js"))'
+            '.then((response) => done(Boolean(response)),'
+            ' (error) => done(String(error)));')
+        self.assertIs(kept, True)
 
 
 del RouteTestCase
