@@ -233,7 +233,8 @@ class LiabilityStart(ModelView):
 
     @fields.depends('date')
     def on_change_date(self):
-        if not self.date:
+        Configuration = Pool().get('hirakata.settlement.configuration')
+        if not self.date or not Configuration(1).company:
             return
         report = liability_report(self.date)
         for name, value in report.items():
