@@ -1,0 +1,207 @@
+"""Qualified invoices (適格請求書) and payment notices (支払通知書) of the
+settlement, printed through Tryton's report engine, and who reads the
+settlement's invoices (R24–R26, issue 13).
+
+A qualified invoice names its issuer and the issuer's registration number
+(T and 13 digits, on the operator company's party), the recipient (and
+the recipient's number where it has one), the date, the transactions with
+the lines outside the tax's scope (不課税: points) told apart from those
+with 10% (the operator's fees), and per tax rate the total and the tax.
+An in invoice (the points redeemed at a store, paid by the operator) is
+printed as a payment notice.
+
+Who reads invoices. Tryton gives invoices to its accounting group
+(account.group_account) only, and a global rule limits everybody to the
+invoices of their companies (a user reads the operator's invoices only
+when the operator's company is among the user's companies). Our groups get
+read access, never more (qualified_invoice.xml): accountants, auditors
+and administrators read every invoice and its lines and taxes; city staff
+only the city's (`hirakata_city`, set when a settlement invoices the
+configuration's city), through a record rule on invoices (their taxes
+follow it, Tryton's __access__) and one on invoice lines. Store staff read
+no invoice: their statement carries the invoice numbers. The settlement's
+invoices have a read-only list and form of their own under 精算; Tryton's
+own invoice report, which stores the printed file on the invoice (a write
+our read-only groups may not do), stays with Tryton's accountants."""
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.report import Report
+from trytond.transaction import Transaction, without_check_access
+
+NOT_TAXED = "不課税"
+# The documents are Japanese business documents, whatever the language of
+# the user who prints them or of the database: what they print is in
+# Japanese here and in the templates, the categories of settlement lines
+# as the module's catalogue (locale/ja.po) has them.
+CATEGORY_TEXTS = {
+    'city_grant': "事業の付与ポイント（原資）",
+    'city_fee': "事業の付与ポイントの運営手数料",
+    'store_grant': "加盟店の付与ポイント（原資）",
+    'store_grant_fee': "付与手数料",
+    'store_redeem': "加盟店での利用ポイント",
+    'store_redeem_fee': "利用手数料",
+    }
+METHOD_TEXTS = {
+    'netting': "相殺（差額で精算）",
+    'gross': "総額（請求書と支払通知書）",
+    }
+
+
+def format_yen(amount):
+    "amount in whole yen with thousands separators: 1,234 / -1,234."
+    if amount is None:
+        return ''
+    return '{:,}'.format(int(Decimal(amount).quantize(Decimal(1))))
+
+
+def format_date(date):
+    "date as YYYY/MM/DD."
+    return date.strftime('%Y/%m/%d') if date else ''
+
+
+def rate_label(rate):
+    "A tax rate (0.10) as 10%."
+    return '%s%%' % (Decimal(rate) * 100).normalize().to_eng_string()
+
+
+def address_lines(address):
+    "The lines of address, without the party's name."
+    if not address:
+        return []
+    with Transaction().set_context(address_with_party=False):
+        text = address.full_address or ''
+    return [l for l in text.splitlines() if l.strip()]
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    hirakata_city = fields.Boolean("City's Invoice", readonly=True,
+        help="Made by a settlement for the city: city staff read it.")
+
+    @classmethod
+    def default_hirakata_city(cls):
+        return False
+
+
+class Period(metaclass=PoolMeta):
+    __name__ = 'hirakata.settlement.period'
+
+    def _invoice(self, type_, party, lines):
+        Configuration = Pool().get('hirakata.settlement.configuration')
+        invoice = super()._invoice(type_, party, lines)
+        if invoice:
+            invoice.hirakata_city = party == Configuration.books().city
+        return invoice
+
+
+def settlement_description(line):
+    """A settlement line described in Japanese, as the invoice describes
+    it in the language of whoever confirmed the month (Line.
+    invoice_description)."""
+    label = CATEGORY_TEXTS[line.category]
+    points = '{:,}'.format(line.points)
+    if line.programme:
+        department = (line.department.rec_name + ' '
+            if line.department else '')
+        return '%s%s %s（%s pt）' % (department, line.programme.rec_name,
+            label, points)
+    if line.rate is not None:
+        return '%s（%s pt × %s%%）' % (label, points,
+            line.rate.normalize().to_eng_string())
+    return '%s（%s pt）' % (label, points)
+
+
+def line_description(line):
+    "An invoice line's description, in Japanese for a settlement's line."
+    if line.hirakata_line:
+        return settlement_description(line.hirakata_line)
+    return line.description or ''
+
+
+def qualified_invoice(invoice):
+    """What a qualified invoice or payment notice prints of invoice, as
+    plain values: titles, parties, lines, totals per tax rate."""
+    issuer = invoice.company.party
+    recipient = invoice.party
+    period = invoice.hirakata_period
+    notice = invoice.type == 'in'
+    lines, not_taxed = [], Decimal(0)
+    for line in invoice.lines:
+        if line.type != 'line':
+            continue
+        rates = [t.rate for t in line.taxes if t.rate is not None]
+        if not rates:
+            not_taxed += line.amount
+        lines.append({
+                'description': line_description(line),
+                'amount': format_yen(line.amount),
+                'tax': (' '.join(rate_label(r) for r in rates)
+                    if rates else NOT_TAXED),
+                })
+    by_rate = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for tax in invoice.taxes:
+        rate = tax.tax.rate if tax.tax and tax.tax.rate is not None else 0
+        by_rate[rate][0] += tax.base
+        by_rate[rate][1] += tax.amount
+    taxes = [{'label': '%s対象' % rate_label(rate),
+            'base': format_yen(base), 'amount': format_yen(amount)}
+        for rate, (base, amount) in sorted(by_rate.items(), reverse=True)]
+    if not_taxed or not taxes:
+        taxes.append({'label': NOT_TAXED, 'base': format_yen(not_taxed),
+                'amount': '—'})
+    total = invoice.total_amount
+    if notice:
+        total_label = "お支払金額"
+    elif total < 0:
+        total_label = "差引お支払金額（当社からお支払いします）"
+    else:
+        total_label = "ご請求金額"
+    return {
+        'title': "支払通知書" if notice else "適格請求書",
+        'number': invoice.number or '',
+        'date': format_date(invoice.invoice_date),
+        'period': ('%s〜%s' % (format_date(period.start_date),
+                format_date(period.end_date)) if period else ''),
+        'issuer': issuer.name,
+        'issuer_address': address_lines(issuer.address_get()),
+        'issuer_number': issuer.invoice_registration_number or '',
+        'recipient': recipient.name,
+        'recipient_address': address_lines(
+            invoice.invoice_address or recipient.address_get()),
+        'recipient_number': recipient.invoice_registration_number or '',
+        'description': invoice.description or '',
+        'lines': lines,
+        'taxes': taxes,
+        'untaxed': format_yen(invoice.untaxed_amount),
+        'tax': format_yen(invoice.tax_amount),
+        'total': format_yen(total),
+        'total_label': total_label,
+        'amount_due': format_yen(abs(total)),
+        'note': "ポイントの原資と利用ポイントは消費税の課税対象外（不課税）です。"
+        + ("" if notice else "運営手数料には消費税がかかります。"),
+        }
+
+
+class QualifiedInvoice(Report):
+    "The settlement's qualified invoice or payment notice (ODT)."
+    __name__ = 'hirakata.settlement.qualified_invoice'
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        # Report.execute has checked that the user may read these invoices
+        # (the action's groups, access, record rules): they print the
+        # invoice whole, with the parties, taxes and period it refers to.
+        with without_check_access():
+            return super()._execute(records, header, data, action)
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        Invoice = Pool().get('account.invoice')
+        context = super().get_context(records, header, data)
+        invoice, = Invoice.browse([r.id for r in records])
+        context['document'] = qualified_invoice(invoice)
+        return context
