@@ -34,6 +34,7 @@ ENTRY_KINDS = [
     ('donation', "Donation"),
     ('donated_in', "Donation Received"),
     ('exchange', "Exchange"),
+    ('allocation', "Allocation"),
     ]
 CHANNELS = [
     ('backoffice', "Back Office"),

@@ -1,7 +1,8 @@
 """The ledger service: the only code that moves points (R5, R6, R8).
 
 Every channel (back office, terminal API, imports, portal, jobs) calls one
-of grant, redeem, adjust, reverse or expire_due; none writes balances.
+of grant, redeem, adjust, reverse, expire_due or, for the system pools,
+allocate; none writes balances.
 
 How it stays right under concurrency (PostgreSQL runs every transaction at
 REPEATABLE READ):
@@ -154,6 +155,43 @@ class Ledger(Model):
         return cls._book(entry.account, 'reversal', -entry.points, key,
             request, channel=channel, origin=origin, reason=reason,
             reversal_of=entry)
+
+    @classmethod
+    def allocate(cls, pool_kind, points, *, key, channel, origin, reason):
+        """Take points out of the system pool pool_kind (e.g. the expired
+        points pool) for what origin decided, e.g. a community project
+        the city gives them to (R7), and return the pool's entry.
+
+        Refused beyond what the pool holds. Pools have no lots, so this
+        is not a redemption; nothing reverses it (a person decides anew).
+        """
+        pool = Pool()
+        Account = pool.get('hirakata.point.account')
+        _check_points(points)
+        _check_reason(reason, required=True)
+        if not key:
+            raise InvalidPoints(gettext('hirakata_points.msg_key_required'))
+        account = Account.pool_account(pool_kind)
+        assert account.kind != 'holder'
+        digest = _digest(_request('allocation', account, points, channel,
+                origin, reason))
+        _lock_account(account.id)
+        replay = _replay(key, digest)
+        if replay:
+            return replay
+        balance, = _run_sql('balance', lambda account, *_: account.select(
+                account.balance, where=account.id == Arg('id')),
+            id=account.id).fetchone()
+        if balance < points:
+            raise InsufficientPoints(gettext(
+                    'hirakata_points.msg_insufficient_points',
+                    points=points, available=balance))
+        balance = _move_balance(account.id, -points)
+        entry_id = _insert_entry(account.id, 'allocation', -points, balance,
+            clock.today(), channel, origin, reason, key, digest,
+            extra=cls._entry_columns(origin))
+        statement.forget(Account, [account.id])
+        return pool.get('hirakata.point.entry')(entry_id)
 
     @classmethod
     def replayed(cls, key, kind, points=None, *, channel, origin=None,

@@ -12,3 +12,20 @@ class SettlementError(UserError):
 
 class RegistrationNumberError(ValidationError):
     pass
+
+
+class ExchangeError(UserError):
+    "A points exchange refused; error_code names why (for the portal)."
+    error_code = 'exchange_refused'
+
+
+class OutOfStock(ExchangeError):
+    error_code = 'out_of_stock'
+
+
+class OverLimit(ExchangeError):
+    error_code = 'over_limit'
+
+
+class CommunityError(UserError):
+    error_code = 'community_refused'

@@ -266,18 +266,19 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
             by_party[line.party].append(line)
         invoices = []
         for party, lines in by_party.items():
-            store = lines[0].store
-            if store and store.settlement_method == 'gross':
-                uses = [l for l in lines if l.category == 'store_redeem']
-                rest = [l for l in lines if l not in uses]
-                invoices += [i for i in [
-                        self._invoice('out', party, rest),
-                        self._invoice('in', party, uses)] if i]
-            else:
-                invoice = self._invoice('out', party, lines)
-                if invoice:
-                    invoices.append(invoice)
+            invoices += [i for i in self._party_invoices(party, lines) if i]
         return invoices
+
+    def _party_invoices(self, party, lines):
+        """The invoices of party's lines; modules that add lines of their
+        own extend it."""
+        store = lines[0].store
+        if store and store.settlement_method == 'gross':
+            uses = [l for l in lines if l.category == 'store_redeem']
+            rest = [l for l in lines if l not in uses]
+            return [self._invoice('out', party, rest),
+                self._invoice('in', party, uses)]
+        return [self._invoice('out', party, lines)]
 
     def _invoice(self, type_, party, lines):
         pool = Pool()

@@ -407,6 +407,37 @@ class HirakataPointsTestCase(ModuleTestCase):
         self.assertEqual(Ledger.expire_due(commit_chunks=False), 0)
 
     @with_transaction()
+    def test_allocation_takes_from_the_pool_once_and_never_beyond(self):
+        pool = Pool()
+        Ledger = pool.get('hirakata.point.ledger')
+        Account = pool.get('hirakata.point.account')
+        account = create_holder().account
+        Ledger.grant(account, 50, key='old', channel='terminal',
+            policy=policy(months=1), date=TODAY - dt.timedelta(days=60))
+        Ledger.expire_due(commit_chunks=False)
+        expired_pool = Account.pool_account('expired_pool')
+        self.assertEqual(expired_pool.balance, 50)
+
+        entry = Ledger.allocate('expired_pool', 30, key='a1',
+            channel='backoffice', origin=None, reason="子ども食堂へ")
+        again = Ledger.allocate('expired_pool', 30, key='a1',
+            channel='backoffice', origin=None, reason="子ども食堂へ")
+        self.assertEqual((entry.kind, entry.points, entry.balance_after),
+            ('allocation', -30, 20))
+        self.assertEqual(again, entry)
+        with self.assertRaises(IdempotencyConflict):
+            Ledger.allocate('expired_pool', 10, key='a1',
+                channel='backoffice', origin=None, reason="子ども食堂へ")
+        with self.assertRaises(InsufficientPoints):
+            Ledger.allocate('expired_pool', 21, key='a2',
+                channel='backoffice', origin=None, reason="多すぎる")
+        with self.assertRaises(ReasonRequired):
+            Ledger.allocate('expired_pool', 1, key='a3',
+                channel='backoffice', origin=None, reason=" ")
+        self.assertEqual(Account(expired_pool.id).balance, 20)
+        self.assertEqual(Account.find_unbalanced(), [])
+
+    @with_transaction()
     def test_blocked_card_refused_and_reissue_carries_balance(self):
         pool = Pool()
         Ledger = pool.get('hirakata.point.ledger')

@@ -1,0 +1,385 @@
+"""Community projects (R7, R29): the projects the city lists (e.g. a
+子ども食堂), residents' donations of points to them, the city's allocations
+of the expired points pool to them, and a report per project.
+
+A donation is a ledger `donation` entry whose origin is the project
+(Project.donate: the desk's wizard now, the portal later); the ledger
+moves its points into the donation pool. An allocation goes draft →
+approved; a city approver's approval takes its points out of the expired
+points pool through the ledger (Ledger.allocate), which locks the pool's
+row and refuses more than it holds, so parallel approvals never overdraw
+it.
+"""
+import datetime as dt
+
+from sql import Cast, Column, Literal, Null
+from sql.aggregate import Sum
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
+from sql.operators import Concat
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.hirakata_points import clock, expiry
+from trytond.modules.hirakata_points.buttons import (
+    ButtonsForTheirGroups, ChangedByButtonsOnly)
+from trytond.modules.hirakata_points.exceptions import InsufficientPoints
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import CommunityError
+
+PROJECT = 'hirakata.community.project'
+ALLOCATION = 'hirakata.community.allocation'
+
+
+class Project(DeactivableMixin, ModelSQL, ModelView):
+    "Community Project"
+    __name__ = PROJECT
+
+    code = fields.Char("Code", required=True)
+    name = fields.Char("Name", required=True)
+    organiser = fields.Char("Organiser",
+        help="The group that runs it, as residents know it.")
+    description = fields.Text("Description")
+    allocations = fields.One2Many(ALLOCATION, 'project', "Allocations",
+        readonly=True)
+    donated = fields.Function(fields.Integer("Points Donated",
+            help="Residents' donations, less those cancelled."),
+        'get_totals')
+    allocated = fields.Function(fields.Integer("Points Allocated",
+            help="Expired points the city allocated (approved)."),
+        'get_totals')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'hirakata_points_settlement.msg_project_code_unique'),
+            ]
+        cls._order = [('code', 'ASC'), ('id', 'ASC')]
+
+    def get_rec_name(self, name):
+        return '%s %s' % (self.code, self.name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value, *_ = clause
+        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
+            'not ') else 'OR'
+        return [bool_op,
+            ('code', operator, value),
+            ('name', operator, value),
+            ]
+
+    @classmethod
+    def get_totals(cls, projects, names):
+        "All-time totals: the report's query without dates."
+        Report = Pool().get('hirakata.community.report')
+        with Transaction().set_context(from_date=None, to_date=None):
+            report = Report.table_query()
+        result = {name: {p.id: 0 for p in projects} for name in names}
+        cursor = Transaction().connection.cursor()
+        for sub_ids in grouped_slice([p.id for p in projects]):
+            cursor.execute(*report.select(Column(report, 'id'),
+                    *[Column(report, n) for n in names],
+                    where=Column(report, 'id').in_(list(sub_ids))))
+            for id_, *values in cursor:
+                for name, value in zip(names, values):
+                    result[name][id_] = int(value or 0)
+        return result
+
+    @classmethod
+    def donate(cls, project, holder, points, *, key, channel, reason=None):
+        """Donate holder's points to project and return the ledger entry
+        (the points go to the donation pool). key makes a retry book once;
+        the desk's wizard calls this, and so will the portal."""
+        Ledger = Pool().get('hirakata.point.ledger')
+        if not project.active:
+            raise CommunityError(gettext(
+                    'hirakata_points_settlement.msg_project_closed',
+                    project=project.name))
+        return Ledger.redeem(holder.account, points,
+            key='donation:%s' % key, channel=channel, origin=project,
+            kind='donation', reason=reason or gettext(
+                'hirakata_points_settlement.msg_donation_reason',
+                project=project.name))
+
+
+class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
+        ModelSQL, ModelView):
+    "Expired Points Allocation"
+    __name__ = ALLOCATION
+
+    _states = {'readonly': Eval('state') != 'draft'}
+    project = fields.Many2One(PROJECT, "Project", required=True,
+        ondelete='RESTRICT', states=_states,
+        context={'active_test': False})
+    points = fields.Integer("Points", required=True, states=_states,
+        domain=[('points', '>', 0)])
+    description = fields.Text("Reason", required=True, states=_states,
+        help="What the points are for; the ledger records it.")
+    pool_balance = fields.Function(fields.Integer("Expired Points Pool",
+            help="What the expired points pool holds now."),
+        'get_pool_balance')
+    date = fields.Date("Date", readonly=True,
+        help="The day the points left the pool.")
+    entry = fields.Many2One('hirakata.point.entry', "Ledger Entry",
+        readonly=True, ondelete='RESTRICT')
+    approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
+    approved_at = fields.Timestamp("Approved At", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('approved', "Approved"),
+            ('cancelled', "Cancelled"),
+            ], "State", readonly=True, required=True, sort=False)
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.project, Index.Range())))
+        cls._order = [('id', 'DESC')]
+        cls._transitions |= {
+            ('draft', 'approved'),
+            ('draft', 'cancelled'),
+            ('cancelled', 'draft'),
+            }
+        cls._buttons.update({
+                'approve': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'draft': {
+                    'invisible': Eval('state') != 'cancelled',
+                    'depends': ['state'],
+                    },
+                })
+
+    @staticmethod
+    def default_state():
+        return 'draft'
+
+    @classmethod
+    def default_pool_balance(cls):
+        Account = Pool().get('hirakata.point.account')
+        return Account.pool_account('expired_pool').balance
+
+    def get_rec_name(self, name):
+        return '%s %s pt' % (self.project.name, '{:,}'.format(self.points))
+
+    @classmethod
+    def get_pool_balance(cls, allocations, name):
+        balance = cls.default_pool_balance()
+        return {a.id: balance for a in allocations}
+
+    @classmethod
+    def check_modification(cls, mode, allocations, values=None,
+            external=False):
+        super().check_modification(
+            mode, allocations, values=values, external=external)
+        # What the ledger booked stays as approved.
+        if mode == 'delete' or (mode == 'write'
+                and values.keys() & {'project', 'points', 'description'}):
+            for allocation in allocations:
+                if allocation.state == 'approved':
+                    raise CommunityError(gettext(
+                            'hirakata_points_settlement'
+                            '.msg_allocation_approved',
+                            allocation=allocation.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('approved')
+    def approve(cls, allocations):
+        """Take the allocations' points out of the expired points pool
+        (city approvers)."""
+        pool = Pool()
+        Account = pool.get('hirakata.point.account')
+        Ledger = pool.get('hirakata.point.ledger')
+        for allocation in allocations:
+            try:
+                entry = Ledger.allocate('expired_pool', allocation.points,
+                    key='allocation:%s' % allocation.id,
+                    channel='backoffice', origin=allocation,
+                    reason=allocation.description)
+            except InsufficientPoints:
+                raise CommunityError(gettext(
+                        'hirakata_points_settlement.msg_pool_insufficient',
+                        points=allocation.points,
+                        available=Account.pool_account(
+                            'expired_pool').balance))
+            allocation.entry = entry
+            allocation.date = entry.date
+            allocation.approved_by = Transaction().user
+            allocation.approved_at = clock.utc_now()
+        cls.save(allocations)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, allocations):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, allocations):
+        pass
+
+
+class Report(ModelSQL, ModelView):
+    "Community Project Report"
+    __name__ = 'hirakata.community.report'
+
+    project = fields.Many2One(PROJECT, "Project", readonly=True,
+        context={'active_test': False})
+    donations = fields.Integer("Donations", readonly=True,
+        help="Donations less those cancelled.")
+    donated = fields.Integer("Points Donated", readonly=True)
+    allocated = fields.Integer("Points Allocated", readonly=True)
+    total = fields.Integer("Total Points", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('project', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        """A row per project (its id): donations and allocations dated
+        within the context's from_date..to_date."""
+        pool = Pool()
+        Account = pool.get('hirakata.point.account')
+        Entry = pool.get('hirakata.point.entry')
+        Project = pool.get(PROJECT)
+        Allocation = pool.get(ALLOCATION)
+        context = Transaction().context
+        from_date, to_date = context.get('from_date'), context.get('to_date')
+        project = Project.__table__()
+        entry, original, account = (Entry.__table__(), Entry.__table__(),
+            Account.__table__())
+        allocation = Allocation.__table__()
+
+        origin = Coalesce(original.origin, entry.origin)
+        where = (account.kind == 'holder') & ((entry.kind == 'donation')
+            | ((entry.kind == 'reversal') & (original.kind == 'donation')))
+        allocated = allocation.state == 'approved'
+        if from_date:
+            where &= entry.date >= from_date
+            allocated &= allocation.date >= from_date
+        if to_date:
+            where &= entry.date <= to_date
+            allocated &= allocation.date <= to_date
+        donations = entry.join(account, condition=account.id == entry.account
+            ).join(original, 'LEFT',
+                condition=original.id == entry.reversal_of
+            ).select(origin.as_('origin'),
+                Sum(-entry.points).as_('points'),
+                Sum(Case((entry.kind == 'donation', 1), else_=-1)
+                    ).as_('count'),
+                where=where, group_by=[origin])
+        allocations = allocation.select(allocation.project.as_('project'),
+            Sum(allocation.points).as_('points'),
+            where=allocated, group_by=[allocation.project])
+        donated = Coalesce(donations.points, 0)
+        allocated = Coalesce(allocations.points, 0)
+        return project.join(donations, 'LEFT',
+            condition=donations.origin == Concat(PROJECT + ',',
+                Cast(project.id, 'VARCHAR'))
+            ).join(allocations, 'LEFT',
+                condition=allocations.project == project.id
+            ).select(
+                project.id.as_('id'),
+                Literal(0).as_('create_uid'),
+                CurrentTimestamp().as_('create_date'),
+                cls.write_uid.sql_cast(Literal(Null)).as_('write_uid'),
+                cls.write_date.sql_cast(Literal(Null)).as_('write_date'),
+                project.id.as_('project'),
+                Coalesce(donations.count, 0).as_('donations'),
+                donated.as_('donated'),
+                allocated.as_('allocated'),
+                (donated + allocated).as_('total'))
+
+
+class ReportContext(ModelView):
+    "Community Project Report"
+    __name__ = 'hirakata.community.report.context'
+
+    from_date = fields.Date("From Date")
+    to_date = fields.Date("To Date")
+
+    @classmethod
+    def default_from_date(cls):
+        "The fiscal year's first day (April 1)."
+        return dt.date(expiry.fiscal_year(clock.today()), 4, 1)
+
+
+class DonateStart(ModelView):
+    "Donate Points"
+    __name__ = 'hirakata.community.donate.start'
+
+    holder = fields.Many2One('hirakata.holder', "Holder", required=True)
+    available = fields.Integer("Available Points", readonly=True)
+    project = fields.Many2One(PROJECT, "Project", required=True)
+    points = fields.Integer("Points", required=True,
+        domain=[('points', '>', 0)])
+
+    @fields.depends('holder')
+    def on_change_with_available(self):
+        if self.holder and self.holder.id and self.holder.id >= 0:
+            return self.holder.account.available
+
+
+class Donate(Wizard):
+    "Donate Points"
+    __name__ = 'hirakata.community.donate'
+
+    start = StateView('hirakata.community.donate.start',
+        'hirakata_points_settlement.donate_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Donate", 'donate', 'tryton-ok', default=True),
+            ])
+    donate = StateTransition()
+
+    def default_start(self, fields):
+        context = Transaction().context
+        if context.get('active_model') == 'hirakata.holder' and (
+                context.get('active_id')):
+            holder = Pool().get('hirakata.holder')(context['active_id'])
+            return {'holder': holder.id,
+                'available': holder.account.available}
+        return {}
+
+    def transition_donate(self):
+        Project = Pool().get(PROJECT)
+        # One key per wizard run: a second click books once.
+        Project.donate(self.start.project, self.start.holder,
+            self.start.points, key='backoffice:%s' % self._session_id,
+            channel='backoffice')
+        return 'end'
+
+
+class Entry(metaclass=PoolMeta):
+    __name__ = 'hirakata.point.entry'
+
+    @classmethod
+    def _get_origin(cls):
+        return super()._get_origin() + [PROJECT, ALLOCATION]
+
+    def holder_description(self):
+        origin = self.origin
+        if getattr(origin, '__name__', None) == PROJECT and origin.id >= 0:
+            return '%s（%s）' % (self.kind_string, origin.name)
+        return super().holder_description()
