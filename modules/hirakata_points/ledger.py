@@ -189,7 +189,7 @@ class Ledger(Model):
         balance = _move_balance(account.id, -points)
         entry_id = _insert_entry(account.id, 'allocation', -points, balance,
             clock.today(), channel, origin, reason, key, digest,
-            extra=cls._entry_columns(origin))
+            extra=cls.entry_columns(origin))
         statement.forget(Account, [account.id])
         return pool.get('hirakata.point.entry')(entry_id)
 
