@@ -194,7 +194,6 @@ class SettlementTestCase(_DBTestCase):
         """Many stores and programmes, cancellations across the month
         boundary: the invoice lines of each store and programme sum to
         its ledger movements of the month."""
-        Period = Pool().get('hirakata.settlement.period')
         rng = random.Random(7)
         company = set_up_operator(fee_rate='3')
         with set_company(company):
