@@ -8,6 +8,7 @@ docs/architecture.md's table of roles says who does what.
 """
 import os
 import random
+import re
 import sys
 import unittest
 
@@ -17,6 +18,7 @@ from trytond.modules.hirakata_points.tests.browser import (
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_settlement.demo import (
     load_books_committed)
+from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
@@ -239,5 +241,56 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.screenshot('programmes-auditor')
         self.check()
 
+    def column(self, title):
+        """The texts of the visible list's column headed title, as shown."""
+        return self.driver.execute_script(COLUMN, self.sao.tab(), title)
+
+    def test_amounts_read_as_yen(self):
+        """Points and yen show as whole numbers with thousands separators
+        (1,234,567), never with decimals"""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Holder = pool.get('hirakata.holder')
+            Ledger = pool.get('hirakata.point.ledger')
+            holder = Holder.search([], limit=1)[0]
+            Ledger.grant(holder.account, 1234567, key='amounts-read-as-yen',
+                channel='backoffice', origin=None, reason="表示の確認")
+            transaction.commit()
+        sao = self.sao
+        self.sign_in('accountant')
+        sao.open_menu("ポイント制度", "利用者")
+        self.assertTrue(sao.rows())
+        balances = self.column("残高")
+        self.assertTrue(balances)
+        self.assertTrue(all(WHOLE_YEN.match(b) for b in balances), balances)
+        self.assertTrue(any(b.endswith("1,234,567") or ",234,5" in b
+                for b in balances), balances)
+        sao.open_menu("精算", "月次精算")
+        sao.open_record("確定済")
+        sao.open_page("請求書")
+        self.assertTrue(sao.rows())
+        totals = self.column("合計")
+        self.assertTrue(totals)
+        self.assertTrue(all(WHOLE_YEN.match(t) for t in totals), totals)
+        self.screenshot('amounts-accountant')
+        self.check()
+
+
+# A whole amount as shown: optional yen sign, digits grouped by three.
+WHOLE_YEN = re.compile(r'^[¥￥]?\s?-?\d{1,3}(,\d{3})*$')
+# The cells of the column headed arguments[1] in the list of arguments[0].
+COLUMN = """
+const [tab, title] = arguments;
+for (const table of tab.querySelectorAll('.treeview table')) {
+    if (!table.offsetParent) continue;
+    const heads = [...table.querySelectorAll('thead th')];
+    const i = heads.findIndex(th => th.innerText.trim() == title);
+    if (i < 0) continue;
+    return [...table.querySelectorAll('tbody tr')].filter(
+            tr => tr.offsetParent && tr.innerText.trim()).map(
+        tr => tr.children[i].innerText.trim());
+}
+return [];
+"""
 
 del RouteTestCase

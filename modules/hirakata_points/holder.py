@@ -4,7 +4,8 @@ import logging
 import re
 
 from trytond.i18n import gettext
-from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -82,7 +83,16 @@ class Holder(ModelSQL, ModelView):
             ('number_unique', Unique(t, t.number),
                 'hirakata_points.msg_holder_number_unique'),
             ]
-        cls._order = [('number', 'DESC'), ('id', 'DESC')]
+        # 五十音順: lists sort people by their name's reading, not by the
+        # kanji's code points, as a municipal register does.
+        cls._order = [('name_kana', 'ASC'), ('number', 'ASC'), ('id', 'ASC')]
+        cls._sql_indexes.add(Index(t, (t.name_kana, Index.Range())))
+
+    @staticmethod
+    def order_name(tables):
+        "Sorting by name sorts by its reading (五十音順)."
+        table, _ = tables[None]
+        return [table.name_kana, table.name]
 
     @staticmethod
     def default_relation():

@@ -151,6 +151,27 @@ class HirakataPointsTestCase(ModuleTestCase):
             create_holder(kana="やまだ")
 
     @with_transaction()
+    def test_holders_sort_by_the_reading_of_their_names(self):
+        "五十音順: by the reading, not by the kanji's code points."
+        Holder = Pool().get('hirakata.holder')
+        people = [("渡辺 一郎", "ワタナベ イチロウ"), ("佐藤 花子", "サトウ ハナコ"),
+            ("後藤 次郎", "ゴトウ ジロウ"), ("阿部 三郎", "アベ サブロウ"),
+            ("加藤 四郎", "カトウ シロウ")]
+        for name, kana in people:
+            create_holder(name, kana)
+        readings = ["アベ サブロウ", "カトウ シロウ", "ゴトウ ジロウ",
+            "サトウ ハナコ", "ワタナベ イチロウ"]
+        # The kanji alone would give 佐藤 加藤 後藤 渡辺 阿部.
+        self.assertNotEqual(sorted(n for n, _ in people),
+            [n for n, k in sorted(people, key=lambda p: p[1])])
+        self.assertEqual(
+            [h.name_kana for h in Holder.search([])], readings)
+        self.assertEqual([h.name_kana for h in Holder.search(
+                        [], order=[('name', 'ASC')])], readings)
+        self.assertEqual([h.name_kana for h in Holder.search(
+                        [], order=[('name', 'DESC')])], readings[::-1])
+
+    @with_transaction()
     def test_card_identifier_validated_and_normalised(self):
         pool = Pool()
         Card = pool.get('hirakata.card')
