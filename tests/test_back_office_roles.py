@@ -266,6 +266,11 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
             self.assertTrue(all(WHOLE_YEN.match(p) for p in shown), shown)
         self.assertIn("1,234,567", self.column("ポイント数"))
         sao.open_menu("精算", "月次精算")
+        months = self.column("対象月")
+        self.assertTrue(months)
+        # A month reads as one (2026年10月), not as its first day.
+        self.assertTrue(all(re.match(r'^\d{4}年\d{2}月$', m) for m in months),
+            months)
         sao.open_record("確定済")
         sao.open_page("請求書")
         self.assertTrue(sao.rows())

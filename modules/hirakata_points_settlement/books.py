@@ -36,6 +36,9 @@ ACCOUNT_ROLES = list(ACCOUNT_CODES)
 # A programme's grants are funded by the city (origin of their entries).
 PROGRAMME = 'hirakata.programme,'
 ZERO = Decimal(0)
+# A month's date (its first day) shown and typed as the month (2026年10月):
+# the context of the month fields, read by the client.
+MONTH_SHOWN = {'date_format': '%Y年%m月'}
 
 
 def yen(value):

@@ -9,6 +9,7 @@ from sql.functions import CurrentTimestamp, Extract
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
+from .books import MONTH_SHOWN
 from .period import FEE_CATEGORIES
 
 COST_CATEGORIES = [
@@ -30,7 +31,7 @@ class Cost(ModelSQL, ModelView):
     "Operating Cost"
     __name__ = 'hirakata.settlement.cost'
 
-    month = fields.Date("Month", required=True,
+    month = fields.Date("Month", required=True, context=MONTH_SHOWN,
         help="Any day of the month the cost is for.")
     category = fields.Selection(COST_CATEGORIES, "Category", required=True)
     category_string = category.translated('category')
@@ -61,7 +62,7 @@ class IncomeAndCost(ModelSQL, ModelView):
     "Operating Income and Costs"
     __name__ = 'hirakata.settlement.income_cost'
 
-    month = fields.Date("Month", readonly=True)
+    month = fields.Date("Month", readonly=True, context=MONTH_SHOWN)
     fee_income = fields.Numeric("Fee Income (JPY)", digits=(16, 0),
         readonly=True,
         help="The operator's fees in the month's confirmed settlement, "

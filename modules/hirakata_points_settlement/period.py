@@ -24,7 +24,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .books import PROGRAMME, ZERO, yen
+from .books import MONTH_SHOWN, PROGRAMME, ZERO, yen
 from .exceptions import SettlementError
 
 CATEGORIES = [
@@ -79,7 +79,7 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
     "Settlement Period"
     __name__ = 'hirakata.settlement.period'
 
-    month = fields.Date("Month", required=True,
+    month = fields.Date("Month", required=True, context=MONTH_SHOWN,
         states={'readonly': Eval('state') != 'draft'},
         help="Any day of the month to settle.")
     start_date = fields.Date("Start Date", readonly=True)

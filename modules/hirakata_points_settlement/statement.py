@@ -17,7 +17,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
 from trytond.transaction import without_check_access
 
-from .books import ZERO
+from .books import MONTH_SHOWN, ZERO
 from .qualified_invoice import (
     CATEGORY_TEXTS, METHOD_TEXTS, format_date, format_yen)
 
@@ -40,7 +40,8 @@ class Statement(ModelSQL, ModelView):
 
     period = fields.Many2One('hirakata.settlement.period', "Period",
         required=True, readonly=True, ondelete='RESTRICT')
-    month = fields.Date("Month", required=True, readonly=True)
+    month = fields.Date("Month", required=True, readonly=True,
+        context=MONTH_SHOWN)
     store = fields.Many2One('hirakata.store', "Store", required=True,
         readonly=True, ondelete='RESTRICT')
     party = fields.Many2One('party.party', "Party", required=True,
