@@ -21,9 +21,10 @@ class InvoiceLine(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        # Prices in the invoice's currency's digits (yen: none), not
+        # Unit prices in whole yen (the books are kept in yen only), not
         # product's 4 decimals: a line reads ¥ 1,520, not ¥ 1,520.0000.
-        cls.unit_price.digits = 'currency'
+        # (A tuple: Tryton's invoice report reads its digits[1].)
+        cls.unit_price.digits = (16, 0)
 
     @classmethod
     def _account_domain(cls, type_):
