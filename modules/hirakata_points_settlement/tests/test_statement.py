@@ -331,6 +331,28 @@ class StatementTestCase(_DBTestCase):
         self.assertTrue(to_pdf(content, 'invoice.odt').startswith(b'%PDF'))
 
     @with_transaction()
+    def test_tryton_invoice_report_prints_whole_yen(self):
+        "Tryton's own invoice, printed by its accountants: unit prices in yen"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            invoice, = Invoice.search([('party', '=', bakery.party.id)])
+            user = create_user('accountant', 'group_accountant')
+            User.write([user], {'groups': [('add', [
+                                ModelData.get_id('account', 'group_account')])]})
+            with as_user(user):
+                oext, content, _, _ = run_report('account.invoice',
+                    [invoice.id])
+        text = odt_text(content)
+        self.assertIn("1,070", text)
+        self.assertNotIn("1,070.0000", text)
+        self.assertNotIn(".0000", text)
+
+    @with_transaction()
     def test_city_invoice_without_number_and_payment_notice(self):
         pool = Pool()
         Invoice = pool.get('account.invoice')
