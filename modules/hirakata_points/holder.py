@@ -23,6 +23,20 @@ PERSONAL_FIELDS = {'name', 'name_kana', 'birth_date', 'postal_code',
 access_log = logging.getLogger('hirakata.personal_data')
 
 
+# ぁ..ゖ and ゝゞ are their katakana's code points less 0x60.
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in [
+        *range(0x3041, 0x3097), 0x309D, 0x309E]}
+
+
+def to_katakana(value):
+    "value (a search's text, or a list of them) with hiragana as katakana."
+    if isinstance(value, str):
+        return value.translate(_HIRAGANA_TO_KATAKANA)
+    if isinstance(value, (list, tuple)):
+        return [to_katakana(v) for v in value]
+    return value
+
+
 def age_on(birth_date, date):
     "Age in full years on date (eligibility, campaigns)."
     return date.year - birth_date.year - (
@@ -139,11 +153,14 @@ class Holder(ModelSQL, ModelView):
         return [bool_op,
             ('number', operator, value),
             ('name', operator, value),
-            ('name_kana', operator, value),
+            # Staff often type a reading in hiragana (いとう): readings
+            # are kept in katakana (イトウ).
+            ('name_kana', operator, to_katakana(value)),
             ]
 
     def get_rec_name(self, name):
-        return '%s %s' % (self.number or '', self.name)
+        # (a holder being created has no number yet, maybe no name)
+        return ' '.join(filter(None, [self.number, self.name]))
 
     @classmethod
     def validate_fields(cls, holders, field_names):

@@ -176,6 +176,18 @@ class HirakataPointsTestCase(ModuleTestCase):
         self.assertEqual([h.name_kana for h in Holder.search(
                         [], order=[('name', 'DESC')])], readings[::-1])
 
+    @with_transaction()
+    def test_holders_found_by_their_reading_typed_in_hiragana(self):
+        "Staff type いとう, or イトウ, and find 伊藤 (the reading is in katakana)."
+        Holder = Pool().get('hirakata.holder')
+        ito = create_holder("伊藤 花子", "イトウ ハナコ")
+        create_holder("佐藤 次郎", "サトウ ジロウ")
+        for typed in ["いとう", "イトウ", "%いとう%", "いとう　はなこ"]:
+            self.assertEqual(Holder.search([('rec_name', 'ilike',
+                            typed.replace('　', ' ') + '%')]), [ito], typed)
+        self.assertEqual(Holder.search([('rec_name', 'ilike', 'さとう%')])[0]
+            .name, "佐藤 次郎")
+
     def test_a_failed_request_saves_nothing_when_caches_sync(self):
         "Under the demo's configuration, a rollback undoes the whole request."
         demo = configparser.ConfigParser()
