@@ -120,6 +120,7 @@ class Booking(ModelSQL, ModelView):
                 if config.booked_until else dt.date.min)
             if start > date:
                 return []
+            cls._lock_for_posting(config, start, date)
             bookings, moves = [], []
             for day, kind, points in movements_by_day_and_kind(start, date):
                 booking = cls(date=day, kind=kind, points=points)
@@ -134,6 +135,32 @@ class Booking(ModelSQL, ModelView):
                 config.booked_until = date
                 config.save()
         return bookings
+
+    @classmethod
+    def _lock_for_posting(cls, config, start, end):
+        """Lock first what posting the moves of start..end locks one at a
+        time: the move sequences of their periods and, when one of them
+        has no move in the journal yet, the journal periods. Each lock
+        restarts the transaction with it; asked before any work, not
+        after reading and booking the days before it."""
+        pool = Pool()
+        AccountPeriod = pool.get('account.period')
+        JournalPeriod = pool.get('account.journal.period')
+        Sequence = pool.get('ir.sequence.strict')
+        periods = AccountPeriod.search([
+                ('company', '=', config.company.id),
+                ('type', '=', 'standard'),
+                ('start_date', '<=', end),
+                ('end_date', '>=', start),
+                ])
+        journal_periods = JournalPeriod.search([
+                ('journal', '=', config.journal.id),
+                ('period', 'in', [p.id for p in periods]),
+                ])
+        if len(journal_periods) < len(periods):
+            JournalPeriod.lock()
+        Sequence.lock(list({p.move_sequence_used for p in periods
+                    if p.move_sequence_used._strict}))
 
     @classmethod
     def book_until_cron(cls):
