@@ -94,7 +94,7 @@ def load_entries(history, entries, stores, programmes):
     reads them; balance_after, which nothing here reads, is left 0).
 
     History: entries dated over the 400 days before the month, until the
-    ledger holds history - entries entries (70 % store grants of 1–30
+    ledger holds history entries in all (70 % store grants of 1–30
     points, 30 % redemptions of 1–7). The month: 60 % store grants, 25 %
     redemptions at stores, 15 % programme grants; 1 % of them cancelled
     the next day (in the month)."""
@@ -144,6 +144,19 @@ def load_entries(history, entries, stores, programmes):
             'r-' || id, id, 0, now()
         FROM hirakata_point_entry WHERE idempotency_key LIKE 'm-%%'
             AND id %% 100 = 0 AND date < DATE '%(end)s'
+        """ % values, bulk=True)
+    # A holder gets only grants or only redemptions here (n picks both
+    # the account and the kind); one whose entries would leave a negative
+    # balance gets an opening grant before them all, as the ledger would
+    # have needed.
+    bench.psql("""
+        INSERT INTO hirakata_point_entry (account, kind, points,
+            balance_after, date, channel, idempotency_key, store,
+            create_uid, create_date)
+        SELECT account, 'grant', 100 - sum(points), 0,
+            DATE '%(start)s' - 450, 'terminal', 'o-' || account,
+            %(first_store)s, 0, now()
+        FROM hirakata_point_entry GROUP BY account HAVING sum(points) < 0
         """ % values, bulk=True)
     bench.psql("""
         UPDATE hirakata_point_account a SET balance = s.total
