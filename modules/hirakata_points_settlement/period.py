@@ -329,8 +329,7 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         invoice = Invoice(type=type_, company=config.company, party=party,
             invoice_date=self.end_date, hirakata_period=self,
             description='%s 精算' % self.rec_name)
-        invoice.on_change_type()
-        invoice.on_change_party()
+        invoice.on_change_type()  # (which calls on_change_party)
         invoice_lines = []
         for line in lines:
             amount = line.amount if type_ == 'out' else -line.amount
