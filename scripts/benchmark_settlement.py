@@ -391,6 +391,8 @@ def main():
         "(cProfile's top functions; its stats in var/confirm.prof)")
     parser.add_argument('--rollback', action='store_true',
         help="roll every confirm back (to measure again with --skip-load)")
+    parser.add_argument('--liability-only', action='store_true',
+        help="with --skip-load, measure the liability report only")
     parser.add_argument('--skip-load', action='store_true',
         help="measure again on the database loaded by a previous run")
     args = parser.parse_args()
@@ -413,7 +415,8 @@ def main():
                 count, time.perf_counter() - start), flush=True)
     else:
         bench._init()
-    settle(args, results)
+    if not args.liability_only:
+        settle(args, results)
     for date in [MONTH_END, MONTH_END - dt.timedelta(days=365)]:
         liability(date, args.runs, results)
     results.print()

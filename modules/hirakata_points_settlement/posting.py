@@ -9,7 +9,7 @@ a booked day never changes. A reversal is booked as its original's kind
 import datetime as dt
 
 from sql import Null
-from sql.aggregate import Sum
+from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
@@ -205,19 +205,27 @@ class Booking(ModelSQL, ModelView):
 
 
 def outstanding_points(date):
-    """The points holders held at the end of date: today's balances less
-    what was booked after date (cheap for recent dates)."""
+    """The points holders held at the end of date, summed from the smaller
+    side of the ledger: today's balances less what was booked after date
+    for a recent date, the entries up to date for an older one (the
+    entries' dates tell which, through their index)."""
     pool = Pool()
     Entry = pool.get('hirakata.point.entry')
     Account = pool.get('hirakata.point.account')
     entry, account = Entry.__table__(), Account.__table__()
     cursor = Transaction().connection.cursor()
+    cursor.execute(*entry.select(Min(entry.date), Max(entry.date)))
+    first, last = map(as_date, cursor.fetchone())
+    holders = entry.join(account, condition=account.id == entry.account)
+    if first and date - first < last - date:
+        cursor.execute(*holders.select(Coalesce(Sum(entry.points), 0),
+                where=(account.kind == 'holder') & (entry.date <= date)))
+        points, = cursor.fetchone()
+        return int(points)
     cursor.execute(*account.select(Coalesce(Sum(account.balance), 0),
             where=account.kind == 'holder'))
     balance, = cursor.fetchone()
-    cursor.execute(*entry.join(account,
-            condition=account.id == entry.account).select(
-            Coalesce(Sum(entry.points), 0),
+    cursor.execute(*holders.select(Coalesce(Sum(entry.points), 0),
             where=(account.kind == 'holder') & (entry.date > date)))
     later, = cursor.fetchone()
     return int(balance) - int(later)
