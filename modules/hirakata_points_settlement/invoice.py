@@ -1,8 +1,9 @@
 """Invoices made by a settlement keep their period and line, so that the
 reconciliation can tie every invoice line to the ledger; their lines may
 use the clearing accounts of the daily moves."""
-from trytond.model import fields
+from trytond.model import dualmethod, fields
 from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 
 class Invoice(metaclass=PoolMeta):
@@ -10,6 +11,17 @@ class Invoice(metaclass=PoolMeta):
 
     hirakata_period = fields.Many2One('hirakata.settlement.period',
         "Settlement Period", readonly=True, ondelete='RESTRICT')
+
+    @dualmethod
+    def update_taxes(cls, invoices, exception=False):
+        # A settlement posts the invoices it has just saved (and their
+        # taxes computed): posting's every save would compute them all
+        # again. Posting still checks each invoice's taxes (get_move
+        # calls update_taxes with exception=True).
+        if (Transaction().context.get('_hirakata_taxes_computed')
+                and not exception):
+            return
+        super().update_taxes(invoices, exception=exception)
 
 
 class InvoiceLine(metaclass=PoolMeta):

@@ -195,13 +195,51 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         company = pool.get('hirakata.settlement.configuration').books(
             ).company
         with Transaction().set_context(company=company.id):
+            cls._lock_for_posting(periods, company)
             invoices = []
             for period in cls.browse(periods):
                 invoices += period.make_invoices()
+            # saving computes their taxes (Invoice.on_modification)
             Invoice.save(invoices)
-            Invoice.update_taxes(invoices)
-            Invoice.post(invoices)
+            with Transaction().set_context(_hirakata_taxes_computed=True):
+                Invoice.post(invoices)
         cls.write(periods, cls._signed('confirmed'))
+
+    @classmethod
+    def _lock_for_posting(cls, periods, company):
+        """Lock first what posting the invoices locks one at a time: the
+        strict sequences of the months' fiscal years (invoices, moves)
+        and, when a month has no move in the invoices' journals yet, the
+        journal periods. Each lock Tryton asks for restarts the
+        transaction with it; asked here, before any work, the restarts
+        are cheap, instead of each redoing every invoice made before it."""
+        pool = Pool()
+        AccountPeriod = pool.get('account.period')
+        Journal = pool.get('account.journal')
+        JournalPeriod = pool.get('account.journal.period')
+        Sequence = pool.get('ir.sequence.strict')
+        sequences = set()
+        journals = [Journal.find({'type': t}) for t in ['revenue', 'expense']]
+        new_journal_period = False
+        for period in periods:
+            account_period = AccountPeriod.find(company,
+                date=period.end_date, test_state=False)
+            sequences.add(account_period.move_sequence_used)
+            fiscalyear = account_period.fiscalyear
+            for invoice_sequence in fiscalyear.invoice_sequences:
+                sequences.update(filter(None, (
+                            getattr(invoice_sequence, '%s_sequence' % name)
+                            for name in ['out_invoice', 'out_credit_note',
+                                'in_invoice', 'in_credit_note'])))
+            for journal in filter(None, journals):
+                if not JournalPeriod.search([
+                            ('journal', '=', journal.id),
+                            ('period', '=', account_period.id),
+                            ], limit=1):
+                    new_journal_period = True
+        if new_journal_period:
+            JournalPeriod.lock()
+        Sequence.lock([s for s in sequences if s._strict])
 
     @classmethod
     def _signed(cls, step):
@@ -291,8 +329,7 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         invoice = Invoice(type=type_, company=config.company, party=party,
             invoice_date=self.end_date, hirakata_period=self,
             description='%s 精算' % self.rec_name)
-        invoice.on_change_type()
-        invoice.on_change_party()
+        invoice.on_change_type()  # (which calls on_change_party)
         invoice_lines = []
         for line in lines:
             amount = line.amount if type_ == 'out' else -line.amount

@@ -9,7 +9,7 @@ a booked day never changes. A reversal is booked as its original's kind
 import datetime as dt
 
 from sql import Null
-from sql.aggregate import Sum
+from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
@@ -120,6 +120,7 @@ class Booking(ModelSQL, ModelView):
                 if config.booked_until else dt.date.min)
             if start > date:
                 return []
+            cls._lock_for_posting(config, start, date)
             bookings, moves = [], []
             for day, kind, points in movements_by_day_and_kind(start, date):
                 booking = cls(date=day, kind=kind, points=points)
@@ -134,6 +135,32 @@ class Booking(ModelSQL, ModelView):
                 config.booked_until = date
                 config.save()
         return bookings
+
+    @classmethod
+    def _lock_for_posting(cls, config, start, end):
+        """Lock first what posting the moves of start..end locks one at a
+        time: the move sequences of their periods and, when one of them
+        has no move in the journal yet, the journal periods. Each lock
+        restarts the transaction with it; asked before any work, not
+        after reading and booking the days before it."""
+        pool = Pool()
+        AccountPeriod = pool.get('account.period')
+        JournalPeriod = pool.get('account.journal.period')
+        Sequence = pool.get('ir.sequence.strict')
+        periods = AccountPeriod.search([
+                ('company', '=', config.company.id),
+                ('type', '=', 'standard'),
+                ('start_date', '<=', end),
+                ('end_date', '>=', start),
+                ])
+        journal_periods = JournalPeriod.search([
+                ('journal', '=', config.journal.id),
+                ('period', 'in', [p.id for p in periods]),
+                ])
+        if len(journal_periods) < len(periods):
+            JournalPeriod.lock()
+        Sequence.lock(list({p.move_sequence_used for p in periods
+                    if p.move_sequence_used._strict}))
 
     @classmethod
     def book_until_cron(cls):
@@ -178,19 +205,27 @@ class Booking(ModelSQL, ModelView):
 
 
 def outstanding_points(date):
-    """The points holders held at the end of date: today's balances less
-    what was booked after date (cheap for recent dates)."""
+    """The points holders held at the end of date, summed from the smaller
+    side of the ledger: today's balances less what was booked after date
+    for a recent date, the entries up to date for an older one (the
+    entries' dates tell which, through their index)."""
     pool = Pool()
     Entry = pool.get('hirakata.point.entry')
     Account = pool.get('hirakata.point.account')
     entry, account = Entry.__table__(), Account.__table__()
     cursor = Transaction().connection.cursor()
+    cursor.execute(*entry.select(Min(entry.date), Max(entry.date)))
+    first, last = map(as_date, cursor.fetchone())
+    holders = entry.join(account, condition=account.id == entry.account)
+    if first and date - first < last - date:
+        cursor.execute(*holders.select(Coalesce(Sum(entry.points), 0),
+                where=(account.kind == 'holder') & (entry.date <= date)))
+        points, = cursor.fetchone()
+        return int(points)
     cursor.execute(*account.select(Coalesce(Sum(account.balance), 0),
             where=account.kind == 'holder'))
     balance, = cursor.fetchone()
-    cursor.execute(*entry.join(account,
-            condition=account.id == entry.account).select(
-            Coalesce(Sum(entry.points), 0),
+    cursor.execute(*holders.select(Coalesce(Sum(entry.points), 0),
             where=(account.kind == 'holder') & (entry.date > date)))
     later, = cursor.fetchone()
     return int(balance) - int(later)
