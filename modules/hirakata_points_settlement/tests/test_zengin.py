@@ -10,7 +10,7 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points.tests.test_module import (
-    create_holder, create_user)
+    create_holder, create_user, load_japanese)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_store, make_terminal)
 from trytond.modules.hirakata_points_programme.tests.test_programme import (
@@ -205,7 +205,10 @@ class ZenginTestCase(_DBTestCase):
             bank = Bank.from_zengin_code('0009')
             self.assertEqual((bank.party.name, bank.zengin_kana),
                 ("三井住友", "ﾐﾂｲｽﾐﾄﾓ"))
-            with self.assertRaisesRegex(ZenginError, "9998"):
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(ZenginError,
+                        "「9998」は全銀協の金融機関コードにありません"):
                 Bank.write([bank], {'zengin_code': '9998'})
 
     @with_transaction()
@@ -215,7 +218,10 @@ class ZenginTestCase(_DBTestCase):
             account = bank_account(company.party, '0009', '001', '1234567',
                 "ヒラカタ")
             self.assertEqual(account.zengin_branch_kana, "ｼﾞﾝﾎﾞｳﾁﾖｳ")
-            with self.assertRaisesRegex(ZenginError, "999"):
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(ZenginError,
+                        "「999」は三井住友の支店番号にありません"):
                 bank_account(company.party, '0009', '999', '1234567',
                     "ヒラカタ")
 
@@ -341,7 +347,10 @@ class ZenginTestCase(_DBTestCase):
             bakery, bookshop = self.october(company)
             bookshop.payout_account = None
             bookshop.save()
-            with self.assertRaisesRegex(PaymentFileError, "くずは書店"):
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError,
+                        "くずは書店に.*口座がありません"):
                 self.pay(company, journal, [bakery.party, bookshop.party])
 
     @with_transaction()
@@ -357,7 +366,9 @@ class ZenginTestCase(_DBTestCase):
                         'party': bakery.party.id, 'amount': Decimal(100),
                         'date': dt.date(2026, 11, 30)}])
             Payment.submit([payment])
-            with self.assertRaisesRegex(PaymentFileError, "receivable"):
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError, "は受取です"):
                 Payment.process([payment], lambda: self.group(
                         company, journal, 'receivable'))
 
@@ -381,7 +392,10 @@ class ZenginTestCase(_DBTestCase):
                         'date': dt.date(2026, 11, 30)}])
             Payment.submit([payment])
             Payment.approve([payment])
-            with self.assertRaisesRegex(PaymentFileError, "USD"):
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError,
+                        "通貨はUSDです：全銀の振込データで払えるのは円だけです"):
                 Payment.process([payment], lambda: self.group(
                         company, journal, 'payable'))
 
