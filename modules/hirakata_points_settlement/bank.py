@@ -105,6 +105,8 @@ class Account(metaclass=PoolMeta):
         'on_change_with_zengin_branch_kana')
     zengin_deposit_type = fields.Selection(DEPOSIT_TYPES, "Deposit Type",
         states=_ZENGIN, depends=['zengin'])
+    zengin_deposit_type_string = zengin_deposit_type.translated(
+        'zengin_deposit_type')
     zengin_number = fields.Char("Account Number", size=7,
         states=_ZENGIN, depends=['zengin'],
         help="The 7-digit account number.")
@@ -130,7 +132,7 @@ class Account(metaclass=PoolMeta):
         # the number masked: the name shows wherever the account is used
         return ' '.join(filter(None, [self.bank.rec_name,
                     branch.name if branch else self.zengin_branch,
-                    dict(DEPOSIT_TYPES).get(self.zengin_deposit_type),
+                    self.zengin_deposit_type_string,
                     '***' + self.zengin_number[-4:]]))
 
     @classmethod
