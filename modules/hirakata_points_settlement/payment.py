@@ -48,6 +48,12 @@ class Group(metaclass=PoolMeta):
                     'hirakata_points_settlement.msg_zengin_dates',
                     group=self.rec_name))
         date, = dates
+        # a group's payments are in its journal's currency
+        if self.journal.currency.code != 'JPY':
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_currency',
+                    payment=payments[0].rec_name,
+                    currency=self.journal.currency.code))
         transfers = [transfer(p, accounts.get(p)) for p in payments]
         self.zengin_file = zengin.transfer_file(consignor(config), date,
             transfers)
@@ -99,11 +105,6 @@ def transfer(payment, account):
         raise PaymentFileError(gettext(
                 'hirakata_points_settlement.msg_zengin_receivable',
                 payment=payment.rec_name))
-    if payment.currency.code != 'JPY':
-        raise PaymentFileError(gettext(
-                'hirakata_points_settlement.msg_zengin_currency',
-                payment=payment.rec_name,
-                currency=payment.currency.code))
     if not account or not account.zengin_complete():
         raise PaymentFileError(gettext(
                 'hirakata_points_settlement.msg_zengin_no_account',
