@@ -15,7 +15,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .exceptions import BooksError
+from .exceptions import BooksError, ZenginError
+from .zengin import ZenginError as KanaError, zengin_kana
 
 # Codes of account_chart.xml, by the role the configuration gives them.
 ACCOUNT_CODES = {
@@ -86,6 +87,14 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     store_payable = fields.Many2One('account.account', "Store Payables")
     transit_payable = fields.Many2One('account.account',
         "Transit Operator Payables")
+    # the Zengin transfer file's header: who pays, from which account
+    zengin_consignor_code = fields.Char("Consignor Code", size=10,
+        help="The 10-digit code the paying bank gave the operator "
+        "(依頼人コード).")
+    zengin_consignor_name = fields.Char("Consignor Name (Kana)",
+        help="The operator's name in the transfer file, in kana.")
+    zengin_account = fields.Many2One('bank.account', "Paying Bank Account",
+        help="The operator's account the transfers are paid from.")
 
     @classmethod
     def __setup__(cls):
@@ -103,6 +112,25 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @staticmethod
     def default_city_fee_rate():
         return Decimal(0)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        code = values.get('zengin_consignor_code')
+        if code and not (code.isascii() and code.isdigit()
+                and len(code) == 10):
+            raise ZenginError(gettext(
+                    'hirakata_points_settlement.msg_zengin_consignor_code',
+                    code=code))
+        if values.get('zengin_consignor_name'):
+            try:
+                values['zengin_consignor_name'] = zengin_kana(
+                    values['zengin_consignor_name']).strip()
+            except KanaError as error:
+                raise ZenginError(gettext(
+                        'hirakata_points_settlement.msg_zengin_kana',
+                        text=values['zengin_consignor_name'], error=error))
+        return values
 
     def account(self, role):
         "The account of role (a key of ACCOUNT_CODES), or an error."

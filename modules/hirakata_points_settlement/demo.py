@@ -84,6 +84,49 @@ def load_books(today):
         Booking.book_until()
         settle_months_before(today.replace(day=1) - dt.timedelta(days=1),
             oldest.date)
+        set_up_payments(company, stores)
+
+
+# The demo's banks and branches (Zengin codes; zengin-code names them):
+# the operator's account at 関西みらい 枚方, the stores' at banks in
+# Hirakata or the big three.
+OPERATOR_ACCOUNT = ('0159', '103', '1234567')
+STORE_BRANCHES = [('0158', '520'), ('0159', '330'), ('0009', '001'),
+    ('0005', '001'), ('0001', '001')]
+
+
+def set_up_payments(company, stores):
+    """The Zengin payment journal, the operator as consignor and a payout
+    account for each store, so that the demo's accountant can pay the
+    stores by a transfer file."""
+    pool = Pool()
+    Bank = pool.get('bank')
+    Account = pool.get('bank.account')
+    Configuration = pool.get('hirakata.settlement.configuration')
+    Journal = pool.get('account.payment.journal')
+
+    def account(party, bank_code, branch, number, holder):
+        return {'bank': Bank.from_zengin_code(bank_code).id,
+            'owners': [('add', [party.id])], 'zengin_branch': branch,
+            'zengin_deposit_type': '1', 'zengin_number': number,
+            'zengin_holder': holder}
+    bank_code, branch, number = OPERATOR_ACCOUNT
+    paying, = Account.create([account(company.party, bank_code, branch,
+                number, "ヒラカタポイントウンエイキコウ")])
+    Configuration.write([Configuration(1)], {
+            'zengin_consignor_code': '0000012345',
+            'zengin_consignor_name': "ヒラカタポイントウンエイキコウ",
+            'zengin_account': paying.id})
+    Journal.create([{'name': "全銀 総合振込", 'company': company.id,
+                'currency': company.currency.id,
+                'process_method': 'zengin'}])
+    accounts = Account.create([account(store.settlement_party(),
+                *STORE_BRANCHES[n % len(STORE_BRANCHES)],
+                '%07d' % (1000001 + n), "テンポ %03d" % (n + 1))
+            for n, store in enumerate(stores)])
+    for store, payout in zip(stores, accounts):
+        store.payout_account = payout
+    pool.get('hirakata.store').save(stores)
 
 
 def settle_months_before(last_month_end, first):

@@ -29,3 +29,11 @@ class OverLimit(ExchangeError):
 
 class CommunityError(UserError):
     error_code = 'community_refused'
+
+
+class ZenginError(ValidationError):
+    "Bank details the Zengin transfer file cannot use."
+
+
+class PaymentFileError(UserError):
+    "Payments the Zengin transfer file cannot pay."

@@ -2,6 +2,7 @@
 points it grants and paid for the points redeemed there (R24)."""
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 
@@ -19,6 +20,14 @@ class Store(metaclass=PoolMeta):
         help="Netting: one invoice with what the store owes less what it "
         "is owed. Gross: an invoice for what it owes and a separate "
         "payment notice for the points redeemed there.")
+
+    payout_account = fields.Many2One('bank.account', "Payout Bank Account",
+        ondelete='RESTRICT',
+        domain=[('owners', '=', Eval('party', -1))],
+        states={'readonly': ~Eval('party')},
+        help="The account of the store's party that the operator pays "
+        "into (the Zengin transfer file); the payout details the store "
+        "gave when it applied are for reference.")
 
     @staticmethod
     def default_settlement_method():
@@ -42,3 +51,10 @@ class Store(metaclass=PoolMeta):
             self.party = party
             self.save()
         return party
+
+    @classmethod
+    def payout_accounts(cls, parties):
+        """{party: its store's payout account, or None} of the stores among
+        parties: a store is paid into its payout account only."""
+        stores = cls.search([('party', 'in', [p.id for p in parties])])
+        return {s.party: s.payout_account for s in stores}

@@ -78,3 +78,50 @@ def reverse_at(moment, entry):
     with clock.frozen(moment):
         return Ledger.reverse(entry, key=uuid.uuid4().hex,
             channel='backoffice', reason="取消")
+
+
+def bank_account(party, bank_code, branch, number, holder,
+        deposit_type='1'):
+    "A Japanese bank account of party for the Zengin transfer file."
+    pool = Pool()
+    Bank = pool.get('bank')
+    Account = pool.get('bank.account')
+    account, = Account.create([{
+                'bank': Bank.from_zengin_code(bank_code).id,
+                'owners': [('add', [party.id])],
+                'zengin_branch': branch,
+                'zengin_deposit_type': deposit_type,
+                'zengin_number': number,
+                'zengin_holder': holder,
+                }])
+    return account
+
+
+def set_up_zengin(company):
+    """The operator as the consignor of the transfer file, paying from an
+    account at 関西みらい 枚方, and a payment journal of the Zengin method.
+    Returns the journal."""
+    pool = Pool()
+    Configuration = pool.get('hirakata.settlement.configuration')
+    Journal = pool.get('account.payment.journal')
+    paying = bank_account(company.party, '0159', '103', '1234567',
+        "ﾋﾗｶﾀﾎﾟｲﾝﾄｳﾝｴｲ(ｶ")
+    Configuration.write([Configuration(1)], {
+            'zengin_consignor_code': '0000012345',
+            'zengin_consignor_name': "ヒラカタポイントウンエイ(カ",
+            'zengin_account': paying.id,
+            })
+    journal, = Journal.create([{'name': "全銀 総合振込",
+                'company': company.id, 'currency': company.currency.id,
+                'process_method': 'zengin'}])
+    return journal
+
+
+def payable_lines(party):
+    "party's posted lines the operator owes and has not paid yet."
+    Line = Pool().get('account.move.line')
+    return Line.search([('party', '=', party.id),
+            ('move_state', '=', 'posted'), ('reconciliation', '=', None),
+            ['OR', ('account.type.payable', '=', True),
+                ('account.type.receivable', '=', True)],
+            ('credit', '>', 0)])

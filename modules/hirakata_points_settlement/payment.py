@@ -1,0 +1,135 @@
+"""Paying stores and transit operators by bank transfer (R24): a payment
+journal processed as 「全銀協 総合振込」 turns a payment group into the
+Zengin transfer file (zengin.py), kept on the group for the accountant to
+upload to the operator's bank.
+
+Only payables in yen into complete Japanese bank accounts can be in the
+file: anything else is refused before a file exists, so a file is never
+missing a payment of its group. A store is paid into its payout account, a
+transit operator into its first account with Zengin details."""
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+
+from . import zengin
+from .bank import zengin_bank, zengin_branch
+from .exceptions import PaymentFileError
+
+ZENGIN = ('zengin', "Zengin Bulk Transfer")
+
+
+class Journal(metaclass=PoolMeta):
+    __name__ = 'account.payment.journal'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        if ZENGIN not in cls.process_method.selection:
+            cls.process_method.selection.append(ZENGIN)
+
+
+class Group(metaclass=PoolMeta):
+    __name__ = 'account.payment.group'
+
+    zengin_file = fields.Binary("Zengin Transfer File",
+        filename='zengin_filename', readonly=True)
+    zengin_filename = fields.Char("Zengin File Name", readonly=True)
+
+    def process_zengin(self):
+        "Make the group's transfer file; refuse what it cannot pay."
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        config = Configuration.books()
+        payments = sorted(self.payments, key=lambda p: p.id)
+        accounts = payee_accounts(payments)
+        dates = {p.date for p in payments}
+        if len(dates) > 1:
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_dates',
+                    group=self.rec_name))
+        date, = dates
+        # a group's payments are in its journal's currency
+        if self.journal.currency.code != 'JPY':
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_currency',
+                    payment=payments[0].rec_name,
+                    currency=self.journal.currency.code))
+        transfers = [transfer(p, accounts.get(p)) for p in payments]
+        self.zengin_file = zengin.transfer_file(consignor(config), date,
+            transfers)
+        self.zengin_filename = 'zengin_%s.txt' % date.strftime('%Y%m%d')
+        self.save()
+
+
+class Payment(metaclass=PoolMeta):
+    __name__ = 'account.payment'
+
+    @classmethod
+    def process_method_with_group(cls):
+        return super().process_method_with_group() + ['zengin']
+
+
+class ProcessPayment(metaclass=PoolMeta):
+    __name__ = 'account.payment.process'
+
+    def _group_payment_key(self, payment):
+        key = super()._group_payment_key(payment)
+        # a transfer file has one transfer date: a group per date
+        if payment.journal.process_method == 'zengin':
+            key += (('zengin_date', payment.date),)
+        return key
+
+    def _new_group(self, values):
+        values = dict(values)
+        values.pop('zengin_date', None)
+        return super()._new_group(values)
+
+
+def payee_accounts(payments):
+    """{payment: bank account it pays into}: a store's payout account,
+    another party's first active account with complete Zengin details."""
+    Store = Pool().get('hirakata.store')
+    parties = {p.party for p in payments}
+    by_party = Store.payout_accounts(parties)
+    for party in parties - set(by_party):
+        for account in party.bank_accounts_used:
+            if account.zengin_complete():
+                by_party[party] = account
+                break
+    return {p: by_party.get(p.party) for p in payments}
+
+
+def transfer(payment, account):
+    "The transfer of payment into account, or why the file cannot pay it."
+    if payment.kind != 'payable':
+        raise PaymentFileError(gettext(
+                'hirakata_points_settlement.msg_zengin_receivable',
+                payment=payment.rec_name))
+    if not account or not account.zengin_complete():
+        raise PaymentFileError(gettext(
+                'hirakata_points_settlement.msg_zengin_no_account',
+                payment=payment.rec_name, party=payment.party.rec_name))
+    bank = zengin_bank(account.bank.zengin_code)
+    branch = zengin_branch(bank.code, account.zengin_branch)
+    return zengin.Transfer(bank_code=bank.code, bank_name=bank.kana,
+        branch_code=branch.code, branch_name=branch.kana,
+        deposit_type=account.zengin_deposit_type,
+        account_number=account.zengin_number,
+        holder=account.zengin_holder, amount=payment.amount,
+        customer_code=payment.id)
+
+
+def consignor(config):
+    "The operator as the file's consignor, from the configuration."
+    account = config.zengin_account
+    if not (config.zengin_consignor_code and config.zengin_consignor_name
+            and account and account.zengin_complete()):
+        raise PaymentFileError(gettext(
+                'hirakata_points_settlement.msg_zengin_not_configured'))
+    bank = zengin_bank(account.bank.zengin_code)
+    branch = zengin_branch(bank.code, account.zengin_branch)
+    return zengin.Consignor(code=config.zengin_consignor_code,
+        name=config.zengin_consignor_name, bank_code=bank.code,
+        bank_name=bank.kana, branch_code=branch.code,
+        branch_name=branch.kana, deposit_type=account.zengin_deposit_type,
+        account_number=account.zengin_number)

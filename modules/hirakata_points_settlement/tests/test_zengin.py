@@ -1,0 +1,431 @@
+"""The Zengin 総合振込 transfer file (R24): the writer read back by a reader
+written from the 全銀協 specification's record tables (not from the
+writer), Japanese bank details checked against zengin-code, and a month's
+payments to the stores made into a file by a payment group."""
+import datetime as dt
+import unittest
+from decimal import Decimal
+
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import set_company
+from trytond.modules.hirakata_points.tests.test_module import (
+    create_holder, create_user, load_japanese)
+from trytond.modules.hirakata_points_pos.tests.tools import (
+    make_store, make_terminal)
+from trytond.modules.hirakata_points_programme.tests.test_programme import (
+    create_programme)
+from trytond.modules.hirakata_points_settlement import zengin
+from trytond.modules.hirakata_points_settlement.exceptions import (
+    PaymentFileError, ZenginError)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from .tools import (
+    at, bank_account, grant_at, payable_lines, redeem_at, set_up_operator,
+    set_up_zengin)
+
+# The specification's record layouts: (field, first byte (1-based),
+# length). N fields are digits right-aligned with zeros, C fields
+# half-width characters left-aligned with spaces.
+HEADER = [
+    ('データ区分', 1, 1), ('種別コード', 2, 2), ('コード区分', 4, 1),
+    ('依頼人コード', 5, 10), ('依頼人名', 15, 40), ('振込指定日', 55, 4),
+    ('仕向銀行番号', 59, 4), ('仕向銀行名', 63, 15),
+    ('仕向支店番号', 78, 3), ('仕向支店名', 81, 15), ('預金種目', 96, 1),
+    ('口座番号', 97, 7), ('ダミー', 104, 17),
+    ]
+DATA = [
+    ('データ区分', 1, 1), ('被仕向銀行番号', 2, 4), ('被仕向銀行名', 6, 15),
+    ('被仕向支店番号', 21, 3), ('被仕向支店名', 24, 15),
+    ('手形交換所番号', 39, 4), ('預金種目', 43, 1), ('口座番号', 44, 7),
+    ('受取人名', 51, 30), ('振込金額', 81, 10), ('新規コード', 91, 1),
+    ('顧客コード1', 92, 10), ('顧客コード2', 102, 10),
+    ('振込指定区分', 112, 1), ('識別表示', 113, 1), ('ダミー', 114, 7),
+    ]
+TRAILER = [
+    ('データ区分', 1, 1), ('合計件数', 2, 6), ('合計金額', 8, 12),
+    ('ダミー', 20, 101),
+    ]
+END = [('データ区分', 1, 1), ('ダミー', 2, 119)]
+LAYOUTS = {b'1': HEADER, b'2': DATA, b'8': TRAILER, b'9': END}
+
+
+def read_transfer_file(content):
+    """The records of a transfer file as lists of (field, text), checking
+    its framing: 120 bytes a record, each ended by CRLF, cp932, the
+    records in the order header, data…, trailer, end."""
+    assert content.endswith(b'\r\n'), "the last record has no CRLF"
+    lines = content[:-2].split(b'\r\n')
+    for line in lines:
+        assert len(line) == 120, (len(line), line)
+        assert b'\r' not in line and b'\n' not in line
+    kinds = b''.join(line[:1] for line in lines)
+    assert (kinds[:1] == b'1' and kinds[-2:] == b'89'
+        and set(kinds[1:-2]) <= {ord('2')}), kinds
+    return [[(name, line[start - 1:start - 1 + length].decode('cp932'))
+            for name, start, length in LAYOUTS[line[:1]]]
+        for line in lines]
+
+
+def kana(text, width):
+    "text as the file holds it in a C field."
+    return text.ljust(width)
+
+
+class SpecificationTableTestCase(unittest.TestCase):
+    "The reader's own tables"
+
+    def test_layouts_cover_120_bytes_without_gaps(self):
+        for layout in LAYOUTS.values():
+            position = 1
+            for _, start, length in layout:
+                self.assertEqual(start, position)
+                position += length
+            self.assertEqual(position, 121)
+
+
+class WriterTestCase(unittest.TestCase):
+    "The writer, read back"
+
+    consignor = zengin.Consignor(code='12345', name="ひらかたポイントうんえい",
+        bank_code='0159', bank_name="カンサイミライ", branch_code='103',
+        branch_name="ヒラカタ", deposit_type='1', account_number='1234567')
+    transfers = [
+        zengin.Transfer(bank_code='0009', bank_name="ミツイスミトモ",
+            branch_code='001', branch_name="ジンボウチヨウ",
+            deposit_type='1', account_number='0765432',
+            holder="カ)ヒラカタパン", amount=Decimal(978), customer_code=7),
+        zengin.Transfer(bank_code='0005', bank_name="ミツビシユ－エフジエイ",
+            branch_code='001', branch_name="ホンテン", deposit_type='2',
+            account_number='7654321', holder="ｸｽﾞﾊｼﾖﾃﾝ",
+            amount=Decimal(1234567890), customer_code=''),
+        ]
+
+    def test_every_field_of_every_record(self):
+        content = zengin.transfer_file(self.consignor, dt.date(2026, 11, 30),
+            self.transfers)
+        header, first, second, trailer, end = read_transfer_file(content)
+        self.assertEqual(header, [
+                ('データ区分', '1'), ('種別コード', '21'), ('コード区分', '0'),
+                ('依頼人コード', '0000012345'),
+                ('依頼人名', kana('ﾋﾗｶﾀﾎﾟｲﾝﾄｳﾝｴｲ', 40)),
+                ('振込指定日', '1130'), ('仕向銀行番号', '0159'),
+                ('仕向銀行名', kana('ｶﾝｻｲﾐﾗｲ', 15)),
+                ('仕向支店番号', '103'), ('仕向支店名', kana('ﾋﾗｶﾀ', 15)),
+                ('預金種目', '1'), ('口座番号', '1234567'),
+                ('ダミー', ' ' * 17)])
+        self.assertEqual(first, [
+                ('データ区分', '2'), ('被仕向銀行番号', '0009'),
+                ('被仕向銀行名', kana('ﾐﾂｲｽﾐﾄﾓ', 15)),
+                ('被仕向支店番号', '001'),
+                ('被仕向支店名', kana('ｼﾞﾝﾎﾞｳﾁﾖｳ', 15)),
+                ('手形交換所番号', '    '), ('預金種目', '1'),
+                ('口座番号', '0765432'),
+                ('受取人名', kana('ｶ)ﾋﾗｶﾀﾊﾟﾝ', 30)),
+                ('振込金額', '0000000978'), ('新規コード', '0'),
+                ('顧客コード1', '0000000007'), ('顧客コード2', '0000000000'),
+                ('振込指定区分', '7'), ('識別表示', ' '), ('ダミー', ' ' * 7)])
+        self.assertEqual(second, [
+                ('データ区分', '2'), ('被仕向銀行番号', '0005'),
+                # the long vowel as '-'
+                ('被仕向銀行名', kana('ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ', 15)),
+                ('被仕向支店番号', '001'),
+                ('被仕向支店名', kana('ﾎﾝﾃﾝ', 15)),
+                ('手形交換所番号', '    '), ('預金種目', '2'),
+                ('口座番号', '7654321'),
+                ('受取人名', kana('ｸｽﾞﾊｼﾖﾃﾝ', 30)),
+                ('振込金額', '1234567890'), ('新規コード', '0'),
+                ('顧客コード1', '0000000000'), ('顧客コード2', '0000000000'),
+                ('振込指定区分', '7'), ('識別表示', ' '), ('ダミー', ' ' * 7)])
+        self.assertEqual(trailer, [
+                ('データ区分', '8'), ('合計件数', '000002'),
+                ('合計金額', '001234568868'),
+                ('ダミー', ' ' * 101)])
+        self.assertEqual(end, [('データ区分', '9'), ('ダミー', ' ' * 119)])
+
+    def test_trailer_counts_and_totals_the_data_records(self):
+        transfers = [self.transfers[0]._replace(amount=Decimal(amount))
+            for amount in [1, 20, 300, 4000, 50000]]
+        records = read_transfer_file(zengin.transfer_file(self.consignor,
+                dt.date(2026, 12, 1), transfers))
+        data = [dict(r) for r in records[1:-2]]
+        trailer = dict(records[-2])
+        self.assertEqual(int(trailer['合計件数']), len(data))
+        self.assertEqual(int(trailer['合計金額']),
+            sum(int(d['振込金額']) for d in data))
+        self.assertEqual(int(trailer['合計金額']), 54321)
+
+    def test_kana_is_made_half_width_and_upper_case(self):
+        for text, expected in [
+                ("ひらかた　はなこ", "ﾋﾗｶﾀ ﾊﾅｺ"),
+                ("カブシキガイシャ", "ｶﾌﾞｼｷｶﾞｲｼﾔ"),  # small kana made large
+                ("ガッコウ", "ｶﾞﾂｺｳ"),
+                ("パーク", "ﾊﾟ-ｸ"),  # the long vowel as '-'
+                ("ｶﾌﾞｼｷｶﾞｲｼｬ", "ｶﾌﾞｼｷｶﾞｲｼﾔ"),
+                ("ｓｈｏｐ１２３", "SHOP123"),
+                ("abc (ka)", "ABC (KA)"),
+                ]:
+            with self.subTest(text=text):
+                self.assertEqual(zengin.zengin_kana(text), expected)
+
+    def test_characters_the_banks_refuse_are_refused_in_japanese(self):
+        for text in ["枚方パン", "ヒラカタ・パン", "ﾊﾟﾝ&ｶﾌｪ", "ｶ)ﾊﾟﾝ!"]:
+            with self.subTest(text=text), self.assertRaisesRegex(
+                    zengin.ZenginError, "振込データに使えない文字"):
+                zengin.zengin_kana(text)
+
+    def test_amount_must_be_whole_positive_yen(self):
+        for amount in [Decimal(0), Decimal('-5'), Decimal('10.5'),
+                Decimal(10 ** 10)]:
+            with self.subTest(amount=amount), self.assertRaises(
+                    zengin.ZenginError):
+                zengin.data(self.transfers[0]._replace(amount=amount))
+
+    def test_every_bank_and_branch_name_of_zengin_code_fits(self):
+        "Each name the file takes from zengin-code is in its characters."
+        import zengin_code
+        for bank in zengin_code.Bank.all.values():
+            for item in [bank, *bank.branches.values()]:
+                zengin.zengin_kana(item.kana)
+
+
+class ZenginTestCase(_DBTestCase):
+    "Paying the stores by a Zengin transfer file"
+    module = 'hirakata_points_settlement'
+    extras = ['hirakata_points_programme']
+
+    @with_transaction()
+    def test_bank_code_checked_against_zengin_code(self):
+        pool = Pool()
+        Bank = pool.get('bank')
+        company = set_up_operator()
+        with set_company(company):
+            bank = Bank.from_zengin_code('0009')
+            self.assertEqual((bank.party.name, bank.zengin_kana),
+                ("三井住友", "ﾐﾂｲｽﾐﾄﾓ"))
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(ZenginError,
+                        "「9998」は全銀協の金融機関コードにありません"):
+                Bank.write([bank], {'zengin_code': '9998'})
+
+    @with_transaction()
+    def test_branch_code_checked_against_the_banks_branches(self):
+        company = set_up_operator()
+        with set_company(company):
+            account = bank_account(company.party, '0009', '001', '1234567',
+                "ヒラカタ")
+            self.assertEqual(account.zengin_branch_kana, "ｼﾞﾝﾎﾞｳﾁﾖｳ")
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(ZenginError,
+                        "「999」は三井住友の支店番号にありません"):
+                bank_account(company.party, '0009', '999', '1234567',
+                    "ヒラカタ")
+
+    @with_transaction()
+    def test_account_number_and_holder_checked(self):
+        company = set_up_operator()
+        with set_company(company):
+            account = bank_account(company.party, '0009', '001', '12345',
+                "ひらかた　ぽいんと")
+            self.assertEqual((account.zengin_number, account.zengin_holder),
+                ('0012345', "ﾋﾗｶﾀ ﾎﾟｲﾝﾄ"))
+            for number, holder in [('12345678', "ヒラカタ"), ('12a4567',
+                        "ヒラカタ"), ('1234567', "枚方ポイント")]:
+                with self.subTest(number=number, holder=holder), \
+                        self.assertRaises(ZenginError):
+                    bank_account(company.party, '0009', '001', number,
+                        holder)
+
+    @with_transaction()
+    def test_account_at_a_zengin_bank_needs_its_details(self):
+        pool = Pool()
+        Account = pool.get('bank.account')
+        Bank = pool.get('bank')
+        company = set_up_operator()
+        with set_company(company):
+            with self.assertRaises(UserError):
+                Account.create([{
+                            'bank': Bank.from_zengin_code('0009').id,
+                            'owners': [('add', [company.party.id])],
+                            'zengin_branch': '001',
+                            }])
+
+    def october(self, company):
+        """October settled: 枚方パン (netting) and くずは書店 (gross) owed
+        for points redeemed there, each with a bank account; returns the
+        stores."""
+        pool = Pool()
+        Period = pool.get('hirakata.settlement.period')
+        bakery = make_store("枚方パン", redeem_fee_rate=Decimal(2))
+        bookshop = make_store("くずは書店", redeem_fee_rate=Decimal(1),
+            settlement_method='gross')
+        programme = create_programme()
+        hanako = create_holder("花子")
+        grant_at(at(dt.date(2026, 10, 2)), hanako.account, 5000, programme)
+        redeem_at(at(dt.date(2026, 10, 6)), hanako.account, 1000,
+            make_terminal(bakery))
+        redeem_at(at(dt.date(2026, 10, 7)), hanako.account, 500,
+            make_terminal(bookshop))
+        for store, bank, branch, number, holder in [
+                (bakery, '0009', '001', '1111111', "カ)ヒラカタパン"),
+                (bookshop, '0005', '001', '2222222', "クズハシヨテン")]:
+            store.payout_account = bank_account(store.settlement_party(),
+                bank, branch, number, holder)
+            store.save()
+        from trytond.modules.hirakata_points import clock
+        with clock.frozen(at(dt.date(2026, 11, 5))):
+            period, = Period.create([{'month': dt.date(2026, 10, 1)}])
+            Period.compute([period])
+            Period.review([period])
+            Period.confirm([period])
+        return bakery, bookshop
+
+    def pay(self, company, journal, parties, date=dt.date(2026, 11, 30)):
+        """Payments of what the operator owes parties, approved and
+        processed as a payment group; returns the group."""
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        Group = pool.get('account.payment.group')
+        payments = Payment.create([{
+                    'company': company.id, 'journal': journal.id,
+                    'kind': 'payable', 'party': line.party.id,
+                    'line': line.id, 'amount': line.payment_amount,
+                    'date': date}
+                for party in parties for line in payable_lines(party)])
+        Payment.submit(payments)
+        Payment.approve(payments)
+
+        def group():
+            group = Group(company=company, journal=journal, kind='payable')
+            group.save()
+            return group
+        return Payment.process(payments, group)
+
+    @with_transaction()
+    def test_payment_group_makes_the_transfer_file(self):
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, bookshop = self.october(company)
+            group = self.pay(company, journal,
+                [bakery.party, bookshop.party])
+            # the bakery: 1,000 less the 2% fee and its tax (20 + 2);
+            # the bookshop: the payment notice of 500
+            payments = sorted(group.payments, key=lambda p: p.id)
+            self.assertEqual([(p.party.name, p.amount) for p in payments],
+                [("枚方パン", Decimal(978)), ("くずは書店", Decimal(500))])
+            self.assertEqual(group.zengin_filename, 'zengin_20261130.txt')
+            header, bakery_data, bookshop_data, trailer, end = (
+                dict(r) for r in read_transfer_file(group.zengin_file))
+        self.assertEqual((header['依頼人コード'], header['依頼人名'].rstrip(),
+                header['振込指定日'], header['仕向銀行番号'],
+                header['仕向支店番号'], header['仕向支店名'].rstrip(),
+                header['口座番号']),
+            ('0000012345', "ﾋﾗｶﾀﾎﾟｲﾝﾄｳﾝｴｲ(ｶ", '1130', '0159', '103', "ﾋﾗｶﾀ",
+                '1234567'))
+        self.assertEqual([(d['被仕向銀行番号'], d['被仕向支店番号'],
+                    d['被仕向支店名'].rstrip(), d['預金種目'], d['口座番号'],
+                    d['受取人名'].rstrip(), int(d['振込金額']),
+                    int(d['顧客コード1']))
+                for d in [bakery_data, bookshop_data]], [
+                ('0009', '001', "ｼﾞﾝﾎﾞｳﾁﾖｳ", '1', '1111111', "ｶ)ﾋﾗｶﾀﾊﾟﾝ",
+                    978, payments[0].id),
+                ('0005', '001', "ﾎﾝﾃﾝ", '1', '2222222', "ｸｽﾞﾊｼﾖﾃﾝ", 500,
+                    payments[1].id)])
+        self.assertEqual((int(trailer['合計件数']), int(trailer['合計金額'])),
+            (2, 1478))
+
+    @with_transaction()
+    def test_payee_without_bank_account_refused(self):
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, bookshop = self.october(company)
+            bookshop.payout_account = None
+            bookshop.save()
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError,
+                        "くずは書店に.*口座がありません"):
+                self.pay(company, journal, [bakery.party, bookshop.party])
+
+    @with_transaction()
+    def test_receivable_refused(self):
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, _ = self.october(company)
+            payment, = Payment.create([{'company': company.id,
+                        'journal': journal.id, 'kind': 'receivable',
+                        'party': bakery.party.id, 'amount': Decimal(100),
+                        'date': dt.date(2026, 11, 30)}])
+            Payment.submit([payment])
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError, "は受取です"):
+                Payment.process([payment], lambda: self.group(
+                        company, journal, 'receivable'))
+
+    @with_transaction()
+    def test_payment_in_another_currency_refused(self):
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Journal = pool.get('account.payment.journal')
+        Payment = pool.get('account.payment')
+        company = set_up_operator()
+        with set_company(company):
+            set_up_zengin(company)
+            bakery, _ = self.october(company)
+            usd, = Currency.create([{'name': "US Dollar", 'code': 'USD',
+                        'symbol': '$'}])
+            journal, = Journal.create([{'name': "USD", 'currency': usd.id,
+                        'company': company.id, 'process_method': 'zengin'}])
+            payment, = Payment.create([{'company': company.id,
+                        'journal': journal.id, 'kind': 'payable',
+                        'party': bakery.party.id, 'amount': Decimal(100),
+                        'date': dt.date(2026, 11, 30)}])
+            Payment.submit([payment])
+            Payment.approve([payment])
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    self.assertRaisesRegex(PaymentFileError,
+                        "通貨はUSDです：全銀の振込データで払えるのは円だけです"):
+                Payment.process([payment], lambda: self.group(
+                        company, journal, 'payable'))
+
+    def group(self, company, journal, kind):
+        Group = Pool().get('account.payment.group')
+        group = Group(company=company, journal=journal, kind=kind)
+        group.save()
+        return group
+
+    @with_transaction()
+    def test_account_numbers_read_by_accountants_and_the_auditor_only(self):
+        pool = Pool()
+        Account = pool.get('bank.account')
+        company = set_up_operator()
+        with set_company(company):
+            account = bank_account(company.party, '0009', '001', '1234567',
+                "ヒラカタ")
+        accountant = create_user('keiri', 'group_accountant')
+        clerk = create_user('tencho', 'group_store_staff')
+        auditor = create_user('kansa', 'group_auditor')
+        for reader in [accountant, auditor]:
+            with Transaction().set_user(reader.id), \
+                    Transaction().set_context(_check_access=True):
+                self.assertEqual(Account.read([account.id], ['zengin_number']
+                        )[0]['zengin_number'], '1234567')
+        with Transaction().set_user(auditor.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                Account.write([account], {'zengin_number': '7654321'})
+        with Transaction().set_user(clerk.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaises(AccessError):
+                Account.read([account.id], ['zengin_number'])
