@@ -1,5 +1,6 @@
-"""What the settlement tests share: the operator's company and books, and
-point movements at a given moment in Hirakata."""
+"""What the settlement tests share: the operator's company and books,
+point movements at a given moment in Hirakata, and calls as a client
+makes them (rpc)."""
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -8,6 +9,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points_settlement.books import set_up_books
 from trytond.pool import Pool
+from trytond.rpc import RPC
 from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
@@ -78,3 +80,24 @@ def reverse_at(moment, entry):
     with clock.frozen(moment):
         return Ledger.reverse(entry, key=uuid.uuid4().hex,
             channel='backoffice', reason="取消")
+
+
+def rpc(user, name, method, *args, type='model'):
+    """Call method of model (or wizard, report) name as user's client does
+    through JSON-RPC, in the test's transaction: only what its __rpc__
+    exposes, the arguments instantiated and the context made as trytond's
+    dispatcher makes them (the user's preferences, as sao sends them, and
+    access checks on), so that access rights, button groups and record
+    rules apply. Arguments are what the client sends (ids, dicts)."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Model = pool.get(name, type=type)
+    spec = Model.__rpc__[method]
+    assert isinstance(spec, RPC), method
+    with Transaction().set_user(user.id):
+        context = User.get_preferences(context_only=True)
+        with Transaction().set_context(context, _check_access=False):
+            args, kwargs, context, _ = spec.convert(Model, *args, context)
+        with Transaction().set_context(context):
+            return spec.result(spec.decorate(getattr(Model, method))(
+                    *args, **kwargs))
