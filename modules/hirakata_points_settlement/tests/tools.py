@@ -9,7 +9,6 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points_settlement.books import set_up_books
 from trytond.pool import Pool
-from trytond.rpc import RPC
 from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
 
@@ -82,22 +81,25 @@ def reverse_at(moment, entry):
             channel='backoffice', reason="取消")
 
 
-def rpc(user, name, method, *args, type='model'):
+def rpc(user, name, method, *args, type='model', context=None):
     """Call method of model (or wizard, report) name as user's client does
     through JSON-RPC, in the test's transaction: only what its __rpc__
-    exposes, the arguments instantiated and the context made as trytond's
-    dispatcher makes them (the user's preferences, as sao sends them, and
-    access checks on), so that access rights, button groups and record
-    rules apply. Arguments are what the client sends (ids, dicts)."""
+    exposes, with the arguments instantiated and the context made as
+    trytond's dispatcher makes them (the user's preferences, as sao sends
+    them, with context added, and access checks on), so that access
+    rights, button and action groups and record rules apply. Arguments are
+    what a client sends (ids, dicts)."""
     pool = Pool()
     User = pool.get('res.user')
     Model = pool.get(name, type=type)
     spec = Model.__rpc__[method]
-    assert isinstance(spec, RPC), method
     with Transaction().set_user(user.id):
-        context = User.get_preferences(context_only=True)
-        with Transaction().set_context(context, _check_access=False):
-            args, kwargs, context, _ = spec.convert(Model, *args, context)
-        with Transaction().set_context(context):
+        sent = User.get_preferences(context_only=True)
+        sent.update(context or {})
+        with Transaction().set_context(_check_access=False):
+            args, kwargs, context, _ = spec.convert(Model, *args, sent)
+        # The client's context only, not the test's.
+        with Transaction().reset_context(), \
+                Transaction().set_context(context):
             return spec.result(spec.decorate(getattr(Model, method))(
                     *args, **kwargs))
