@@ -232,11 +232,14 @@ class Sao:
 
     def choose(self, **values):
         """Pick records in the form's many2one fields, as a user does: type
-        the name, click it in the list of suggestions."""
+        the name, click it in the list of suggestions. A value may be a
+        pair: what to type, and the suggestion to click (a record shown
+        with its code)."""
         for name, text in values.items():
+            typed, text = text if isinstance(text, tuple) else (text, text)
             field = self.field(name, editable=True)
             field.clear()
-            field.send_keys(text)
+            field.send_keys(typed)
             self.wait(lambda d: next((e for e in d.find_elements(By.XPATH,
                             '//ul[contains(@class,"dropdown-menu")]//a'
                             '[normalize-space(.)="%s"]' % text)

@@ -233,11 +233,13 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
     def test_accountant_computes_and_reviews_this_months_settlement(self):
         """The accountant opens 精算 → 月次精算, makes this month's period,
         computes it and marks it reviewed"""
+        with Transaction().start(DB_NAME, 0):
+            month = clock.today().replace(day=1)
         sao = self.sao
         self.sign_in('accountant')
         sao.open_menu("精算", "月次精算")
         sao.toolbar('new_')
-        sao.fill(month=clock.today().replace(day=1).strftime('%Y/%m/%d'))
+        sao.fill(month=month.strftime('%Y/%m/%d'))
         sao.toolbar('save')
         self.check()
         sao.press("計算")
@@ -262,7 +264,7 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.sign_in('city')
         sao.open_menu("ポイント制度", "地域貢献事業", "失効ポイントの配分")
         sao.toolbar('new_')
-        sao.choose(project="K-ROLES 子ども食堂 ひらかた")
+        sao.choose(project=("子ども食堂", "K-ROLES 子ども食堂 ひらかた"))
         sao.fill(points=1, description="食材費の支援")
         sao.toolbar('save')
         self.check()

@@ -15,12 +15,14 @@ from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
 from .test_community import fill_expired_pool, make_project, pool_balance
 from .test_exchange import exchange, holder_with, make_item, make_operator
-from .test_statement import QUALIFIED_INVOICE, confirmed_october
+from .test_statement import (
+    DOCUMENT, QUALIFIED_INVOICE, SPREADSHEET, confirmed_october)
 from .tools import rpc, set_up_operator
 
 ALLOCATION = 'hirakata.community.allocation'
 REQUEST = 'hirakata.exchange.request'
 INVOICE = 'account.invoice'
+STATEMENT = 'hirakata.settlement.statement'
 
 
 def make_user(login, group, store=None, language=None):
@@ -204,6 +206,7 @@ class RolesTestCase(_DBTestCase):
     def test_store_staff_read_and_print_their_store_invoices_only(self):
         pool = Pool()
         Invoice = pool.get(INVOICE)
+        Statement = pool.get(STATEMENT)
         company = set_up_operator(fee_rate='5')
         with set_company(company):
             period, bakery, books = confirmed_october()
@@ -240,6 +243,15 @@ class RolesTestCase(_DBTestCase):
             city, = Invoice.search([('hirakata_city', '=', True)])
             with self.assertRaises(AccessError):
                 rpc(staff, INVOICE, 'read', [city.id], ['number'])
+
+            # and their store's statement, as document and spreadsheet
+            statements = {s.store: s.id for s in Statement.search([])}
+            self.assertEqual(rpc(staff, STATEMENT, 'search', []),
+                [statements[bakery]])
+            for name in [DOCUMENT, SPREADSHEET]:
+                report(staff, name, [statements[bakery]])
+                with self.assertRaises(AccessError):
+                    report(staff, name, [statements[books]])
 
     @with_transaction()
     def test_city_staff_read_the_city_invoices_only(self):
