@@ -273,7 +273,7 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
 
         self.sign_in('approver')
         sao.open_menu("ポイント制度", "地域貢献事業", "失効ポイントの配分")
-        sao.open_record("子ども食堂 ひらかた")
+        sao.open_record("K-ROLES 子ども食堂 ひらかた")
         sao.press("承認", confirm=True)
         self.assertEqual(sao.value('state', "承認済"), "承認済")
         self.assertEqual(sao.value('approved_by', "市 承認者"), "市 承認者")
