@@ -10,3 +10,14 @@
         return add_title.call(this, Sao.i18n.gettext(title), small);
     };
 }());
+
+// Before anyone signs in, sao speaks the browser's language; the city's
+// staff work in Japanese whatever their browser says. Once signed in, sao
+// passes the user's own language here.
+(function() {
+    'use strict';
+    var setlang = Sao.i18n.setlang;
+    Sao.i18n.setlang = function(lang) {
+        return setlang.call(this, lang || 'ja');
+    };
+}());

@@ -68,6 +68,10 @@ def main():
         os.environ.setdefault('DB_CACHE', 'postgresql://')
         pg_templates(uri, digest)
     else:
+        # As in config/trytond.conf: on SQLite a cache sync would switch a
+        # test's own connection to autocommit, and its rollback would
+        # leave its records for the next tests.
+        os.environ.setdefault('TRYTOND_CACHE__CLEAN_TIMEOUT', '2147483647')
         os.environ.setdefault('DB_CACHE',
             os.path.join(ROOT, 'var', 'cache', digest))
         os.makedirs(os.environ['DB_CACHE'], exist_ok=True)

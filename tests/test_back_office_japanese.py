@@ -10,7 +10,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 
 from trytond import backend
-from trytond.modules.hirakata_points.tests.browser import SCREENSHOTS
+from trytond.modules.hirakata_points.tests.browser import (
+    SCREENSHOTS, chromium)
 from trytond.modules.hirakata_points.tests.test_module import (
     create_user, load_japanese)
 from trytond.pool import Pool
@@ -54,10 +55,10 @@ class BackOfficeJapaneseTestCase(BackOfficeServerMixin, RouteTestCase):
         User.write([user], {'name': "市 職員", 'language': ja.id,
                 'password': 'kana-demo-2027'})
 
-    def english(self):
+    def english(self, driver=None):
         "The English words shown (each with its text), if any."
         words = []
-        for text in self.driver.execute_script(SHOWN_TEXTS):
+        for text in (driver or self.driver).execute_script(SHOWN_TEXTS):
             for word in re.findall(r'[A-Za-z]{2,}', text):
                 if word not in ALLOWED:
                     words.append('%s (%s)' % (word, text.strip()[:60]))
@@ -69,6 +70,18 @@ class BackOfficeJapaneseTestCase(BackOfficeServerMixin, RouteTestCase):
             self.driver.save_screenshot(os.path.join(SCREENSHOTS,
                     'backoffice-ja-%s.png' % name))
         self.assertEqual(self.english(), [], name)
+
+    def test_sign_in_reads_japanese_in_an_english_browser(self):
+        "Before sign-in, sao speaks Japanese whatever the browser's language"
+        driver = chromium(width=1366, height=900, language='en-US')
+        self.addCleanup(driver.quit)
+        self.assertEqual(driver.execute_script(
+                'return navigator.language;'), 'en-US')
+        sao = Sao(driver, self.server.root, self.db_name)
+        driver.get(self.server.root + '#' + self.db_name)
+        sao.visible('#login')
+        self.assertEqual(self.english(driver), [])
+        self.assertEqual(sao.gettext("Cancel"), "キャンセル")
 
     def test_main_screens_read_in_japanese(self):
         sao = Sao(self.driver, self.server.root, self.db_name)

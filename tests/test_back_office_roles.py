@@ -339,6 +339,12 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.assertTrue(totals)
         self.assertTrue(all(WHOLE_YEN.match(t) for t in totals), totals)
         self.screenshot('amounts-accountant')
+        # An invoice's line, opened: its unit price in yen too.
+        sao.open_menu("精算", "精算の請求書")
+        sao.open_first()
+        sao.open_first()
+        unit_price = sao.value('unit_price')
+        self.assertTrue(WHOLE_YEN.match(unit_price), unit_price)
         self.check()
 
 

@@ -12,6 +12,7 @@ import unittest
 
 import polib
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points.translation import catalogues
 from trytond.pool import Pool
@@ -161,6 +162,7 @@ class ActivatedModulesTestCase(_DBTestCase):
         Menu = pool.get('ir.ui.menu')
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
         Lang.load_translations(Lang.search([('code', '=', 'ja')]))
         with Transaction().set_context(language='ja'):
             from trytond.i18n import gettext
@@ -173,6 +175,32 @@ class ActivatedModulesTestCase(_DBTestCase):
                 "作成者")
             self.assertEqual(Menu(ModelData.get_id(
                         'res', 'menu_res')).name, "ユーザー")
+            self.assertEqual(Group(ModelData.get_id(
+                        'res', 'group_admin')).name, "システム管理")
+
+    @with_transaction()
+    def test_only_administrators_rewrite_translations(self):
+        """Tryton's translation wizards (set, clean, export, report) change
+        or expose every screen's texts: refused to staff."""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        staff = create_user('translation-staff', 'group_operator')
+        admin, = User.search([('login', '=', 'admin')])
+        for action, wizard in [
+                ('act_translation_set', 'ir.translation.set'),
+                ('act_translation_clean', 'ir.translation.clean'),
+                ('act_translation_export', 'ir.translation.export'),
+                ('wizard_translation_report', 'ir.translation.report')]:
+            Wizard = pool.get(wizard, type='wizard')
+            context = {'action_id': ModelData.get_id('ir', action)}
+            with Transaction().set_user(staff.id), \
+                    Transaction().set_context(context):
+                with self.assertRaises(AccessError, msg=wizard):
+                    Wizard.check_access()
+            with Transaction().set_user(admin.id), \
+                    Transaction().set_context(context):
+                Wizard.check_access()
 
     @with_transaction()
     def test_new_users_take_the_database_language(self):

@@ -180,7 +180,7 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         return Account.pool_account('expired_pool').balance
 
     def get_rec_name(self, name):
-        return '%s %s pt' % (self.project.name, '{:,}'.format(self.points))
+        return '%s %sポイント' % (self.project.name, '{:,}'.format(self.points))
 
     @classmethod
     def get_pool_balance(cls, allocations, name):

@@ -18,6 +18,12 @@ class InvoiceLine(metaclass=PoolMeta):
     hirakata_line = fields.Many2One('hirakata.settlement.line',
         "Settlement Line", readonly=True, ondelete='RESTRICT')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Prices in the invoice's currency's digits (yen: none), not
+        # product's 4 decimals: a line reads ¥ 1,520, not ¥ 1,520.0000.
+        cls.unit_price.digits = 'currency'
 
     @classmethod
     def _account_domain(cls, type_):

@@ -350,14 +350,18 @@ class Line(ModelSQL, ModelView):
             return 'unsettled_uses'
         return 'unbilled_funding'
 
-    def invoice_description(self):
-        label = self.category_string
+    def invoice_description(self, label=None):
+        """This line as its invoice line reads; label: its kind, by default
+        as the user's language names it."""
+        label = label or self.category_string
+        points = '{:,}'.format(self.points)
         if self.programme:
             department = (self.department.rec_name + ' '
                 if self.department else '')
-            return '%s%s %s（%s pt）' % (department, self.programme.rec_name,
-                label, '{:,}'.format(self.points))
+            return '%s%s %s（%sポイント）' % (department,
+                self.programme.rec_name, label, points)
         if self.rate is not None:
-            return '%s（%s pt × %s%%）' % (label, '{:,}'.format(self.points),
-                self.rate.normalize())
-        return '%s（%s pt）' % (label, '{:,}'.format(self.points))
+            # (5, not 5.00 nor 1E+1)
+            return '%s（%sポイント × %s%%）' % (label, points,
+                '{:f}'.format(self.rate.normalize()))
+        return '%s（%sポイント）' % (label, points)

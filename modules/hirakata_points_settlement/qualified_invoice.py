@@ -40,9 +40,9 @@ NOT_TAXED = "不課税"
 CATEGORY_TEXTS = {
     'city_grant': "事業の付与ポイント（原資）",
     'city_fee': "事業の付与ポイントの運営手数料",
-    'store_grant': "加盟店の付与ポイント（原資）",
+    'store_grant': "協力店舗の付与ポイント（原資）",
     'store_grant_fee': "付与手数料",
-    'store_redeem': "加盟店での利用ポイント",
+    'store_redeem': "協力店舗での利用ポイント",
     'store_redeem_fee': "利用手数料",
     }
 METHOD_TEXTS = {
@@ -109,17 +109,7 @@ def settlement_description(line):
     """A settlement line described in Japanese, as the invoice describes
     it in the language of whoever confirmed the month (Line.
     invoice_description)."""
-    label = CATEGORY_TEXTS[line.category]
-    points = '{:,}'.format(line.points)
-    if line.programme:
-        department = (line.department.rec_name + ' '
-            if line.department else '')
-        return '%s%s %s（%s pt）' % (department, line.programme.rec_name,
-            label, points)
-    if line.rate is not None:
-        return '%s（%s pt × %s%%）' % (label, points,
-            line.rate.normalize().to_eng_string())
-    return '%s（%s pt）' % (label, points)
+    return line.invoice_description(CATEGORY_TEXTS[line.category])
 
 
 def line_description(line):

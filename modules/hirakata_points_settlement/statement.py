@@ -28,8 +28,8 @@ PAYERS = [
     ]
 # What the documents print of who pays (see CATEGORY_TEXTS).
 PAYER_TEXTS = {
-    'store': "加盟店様から運営会社へお支払いいただく額",
-    'operator': "運営会社から加盟店様へお支払いする額",
+    'store': "協力店舗様から運営会社へお支払いいただく額",
+    'operator': "運営会社から協力店舗様へお支払いする額",
     'none': "お支払いはありません",
     }
 
@@ -193,7 +193,7 @@ def statement_document(statement):
                 'amount': format_yen(line.amount),
                 })
     return {
-        'title': "加盟店精算書",
+        'title': "協力店舗精算書",
         'month': statement.month.strftime('%Y年%m月分'),
         'period': '%s〜%s' % (format_date(period.start_date),
             format_date(period.end_date)),
@@ -280,16 +280,16 @@ class StatementSpreadsheet(Report):
                 'border': 1})
         date = book.add_format({'num_format': 'yyyy/mm/dd'})
         cell = book.add_format({'border': 1})
-        sheet = book.add_worksheet(statement.month.strftime('%Y-%m'))
+        sheet = book.add_worksheet(statement.month.strftime('%Y年%m月'))
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 3, 16)
-        sheet.write(0, 0, "加盟店精算書", title)
+        sheet.write(0, 0, "協力店舗精算書", title)
         rows = [
             ("対象月", statement.month.strftime('%Y年%m月'), None),
             ("期間（開始）", period.start_date, date),
             ("期間（終了）", period.end_date, date),
-            ("加盟店", store.name, None),
-            ("加盟店コード", store.code or '', None),
+            ("協力店舗", store.name, None),
+            ("協力店舗コード", store.code or '', None),
             ("取引先", party.name, None),
             ("登録番号", party.invoice_registration_number or '', None),
             ("精算方式", METHOD_TEXTS.get(store.settlement_method, ''),

@@ -1,4 +1,6 @@
+import configparser
 import datetime as dt
+import os
 import unittest
 
 from trytond.exceptions import UserError
@@ -9,7 +11,10 @@ from trytond.modules.hirakata_points.exceptions import (
     InsufficientPoints, InvalidPoints, NotReversible, ReasonRequired,
     UnknownCard)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.cache import Cache
+from trytond.config import config
+from trytond.tests.test_tryton import (
+    DB_NAME, ModuleTestCase, with_transaction)
 from trytond.transaction import Transaction
 
 TODAY = clock.local_now().date()
@@ -170,6 +175,26 @@ class HirakataPointsTestCase(ModuleTestCase):
                         [], order=[('name', 'ASC')])], readings)
         self.assertEqual([h.name_kana for h in Holder.search(
                         [], order=[('name', 'DESC')])], readings[::-1])
+
+    def test_a_failed_request_saves_nothing_when_caches_sync(self):
+        "Under the demo's configuration, a rollback undoes the whole request."
+        demo = configparser.ConfigParser()
+        demo.read(os.path.join(os.path.dirname(__file__),
+                '..', '..', '..', 'config', 'trytond.conf'))
+        saved_timeout = config.get('cache', 'clean_timeout')
+        saved_last = Cache._clean_last
+        self.addCleanup(config.set, 'cache', 'clean_timeout', saved_timeout)
+        self.addCleanup(setattr, Cache, '_clean_last', saved_last)
+        config.set('cache', 'clean_timeout',
+            demo.get('cache', 'clean_timeout'))
+        # The last sync was long ago: a sync is due at the next request.
+        Cache._clean_last = dt.datetime(2000, 1, 1)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            create_holder("失敗 一郎", "シッパイ イチロウ")
+            transaction.rollback()
+        with Transaction().start(DB_NAME, 0):
+            self.assertFalse(Pool().get('hirakata.holder').search(
+                    [('name_kana', '=', "シッパイ イチロウ")]))
 
     @with_transaction()
     def test_card_identifier_validated_and_normalised(self):

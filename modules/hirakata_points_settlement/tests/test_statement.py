@@ -236,10 +236,11 @@ class StatementTestCase(_DBTestCase):
                     [statement.id])
         self.assertEqual(oext, 'xlsx')
         sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-        self.assertEqual(sheet['A1'].value, "加盟店精算書")
+        self.assertEqual(sheet.title, "2026年10月")
+        self.assertEqual(sheet['A1'].value, "協力店舗精算書")
         cells = {row[0].value: row[1] for row in sheet.iter_rows(
                 min_col=1, max_col=2) if row[0].value}
-        self.assertEqual(cells["加盟店"].value, "枚方パン")
+        self.assertEqual(cells["協力店舗"].value, "枚方パン")
         self.assertEqual(cells["登録番号"].value, BAKERY_NUMBER)
         self.assertEqual(cells["発行者の登録番号"].value, OPERATOR_NUMBER)
         self.assertEqual(cells["期間（開始）"].value, dt.datetime(2026, 10, 1))
@@ -250,7 +251,7 @@ class StatementTestCase(_DBTestCase):
             "付与ポイント": 1070, "付与手数料（円）": 32, "利用ポイント": 100,
             "利用手数料（円）": 2, "差引（税抜・円）": 1004,
             "消費税（円）": 3, "差引（税込・円）": 1007,
-            "加盟店様から運営会社へお支払いいただく額": 1007,
+            "協力店舗様から運営会社へお支払いいただく額": 1007,
             }
         for label, value in figures.items():
             self.assertEqual(cells[label].value, value, label)
@@ -262,9 +263,9 @@ class StatementTestCase(_DBTestCase):
         start = rows.index(("区分", "ポイント数", "手数料率（%）", "金額（円）"))
         lines = {r[0]: (r[1], r[2], r[3]) for r in rows[start + 1:start + 5]}
         self.assertEqual(lines, {
-                "加盟店の付与ポイント（原資）": (1070, None, 1070),
+                "協力店舗の付与ポイント（原資）": (1070, None, 1070),
                 "付与手数料": (1070, 3, 32),
-                "加盟店での利用ポイント": (100, None, -100),
+                "協力店舗での利用ポイント": (100, None, -100),
                 "利用手数料": (100, 2, 2),
                 })
         self.assertTrue(to_pdf(content, 'statement.xlsx').startswith(
@@ -282,10 +283,10 @@ class StatementTestCase(_DBTestCase):
                     [statement.id])
         self.assertEqual(oext, 'odt')
         text = odt_text(content)
-        for expected in ["加盟店精算書", "くずは書店 御中", "2026年10月分",
+        for expected in ["協力店舗精算書", "くずは書店 御中", "2026年10月分",
                 "期間: 2026/10/01〜2026/10/31", "総額（請求書と支払通知書）",
-                "運営会社から加盟店様へお支払いする額　83 円（税込）",
-                "登録番号: " + OPERATOR_NUMBER, "加盟店での利用ポイント",
+                "運営会社から協力店舗様へお支払いする額　83 円（税込）",
+                "登録番号: " + OPERATOR_NUMBER, "協力店舗での利用ポイント",
                 "-500"]:
             self.assertIn(expected, text)
         self.assertTrue(to_pdf(content, 'statement.odt').startswith(b'%PDF'))
@@ -319,10 +320,10 @@ class StatementTestCase(_DBTestCase):
         table = lines[lines.index("内容"):]
         self.assertEqual(table[:3], ["内容", "税区分", "金額（円）"])
         self.assertEqual(table[3:15], [
-                "加盟店の付与ポイント（原資）（1,070 pt）", "不課税", "1,070",
-                "付与手数料（1,070 pt × 3%）", "10%", "32",
-                "加盟店での利用ポイント（100 pt）", "不課税", "-100",
-                "利用手数料（100 pt × 2%）", "10%", "2"])
+                "協力店舗の付与ポイント（原資）（1,070ポイント）", "不課税", "1,070",
+                "付与手数料（1,070ポイント × 3%）", "10%", "32",
+                "協力店舗での利用ポイント（100ポイント）", "不課税", "-100",
+                "利用手数料（100ポイント × 2%）", "10%", "2"])
         self.assertEqual(table[15:33], ["税率区分", "対象金額（税抜・円）",
                 "消費税額（円）", "10%対象", "34", "3", "不課税", "970", "—",
                 "小計（税抜）", "1,004", "", "消費税", "", "3",
@@ -349,9 +350,9 @@ class StatementTestCase(_DBTestCase):
             ["登録番号: " + OPERATOR_NUMBER])
         # 300 points outside tax, the fee 15 with 2 tax
         self.assertIn("ご請求金額　317 円（税込）", city_lines)
-        self.assertTrue(any(l.endswith("事業の付与ポイント（原資）（300 pt）")
+        self.assertTrue(any(l.endswith("事業の付与ポイント（原資）（300ポイント）")
                 for l in city_lines))
-        self.assertIn("事業の付与ポイントの運営手数料（300 pt × 5%）",
+        self.assertIn("事業の付与ポイントの運営手数料（300ポイント × 5%）",
             city_lines)
         self.assertEqual(notice_lines[0], "支払通知書")
         self.assertIn("くずは書店 御中", notice_lines)
