@@ -267,9 +267,15 @@ class Sao:
         row = self.wait(expected_conditions.visibility_of_element_located(
                 (By.XPATH, '//div[@id="tabcontent"]/div[contains(@class,'
                     '"active")]//tr[.//td[normalize-space(.)="%s"]]' % text)))
-        ActionChains(self.driver).double_click(
-            row.find_element(By.XPATH, './/td[normalize-space(.)="%s"]'
-                % text)).perform()
+        cell = row.find_element(By.XPATH, './/td[normalize-space(.)="%s"]'
+            % text)
+        if cell.find_elements(By.TAG_NAME, 'a'):
+            # A many2one's cell is a link that opens its own record: the
+            # row opens from a plain cell.
+            cell = next(c for c in row.find_elements(By.TAG_NAME, 'td')
+                if c.is_displayed() and c.text.strip()
+                and not c.find_elements(By.TAG_NAME, 'a'))
+        ActionChains(self.driver).double_click(cell).perform()
         self.idle()
 
     def open_first(self):

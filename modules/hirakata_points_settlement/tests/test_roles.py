@@ -102,6 +102,22 @@ class RolesTestCase(_DBTestCase):
         self.assertEqual(pool_balance(), before - 300)
 
     @with_transaction()
+    def test_allocation_proposed_again_is_proposed_by_who_did_it(self):
+        Allocation = Pool().get(ALLOCATION)
+        fill_expired_pool(1000)
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        first = make_user('approver1', 'group_city_approver')
+        second = make_user('approver2', 'group_city_approver')
+        allocation_id = propose(first, kitchen, 100)
+        rpc(first, ALLOCATION, 'cancel', [allocation_id])
+        rpc(second, ALLOCATION, 'draft', [allocation_id])
+        self.assertEqual(Allocation(allocation_id).proposed_by, second)
+        with self.assertRaises(CommunityError):
+            rpc(second, ALLOCATION, 'approve', [allocation_id])
+        rpc(first, ALLOCATION, 'approve', [allocation_id])
+        self.assertEqual(Allocation(allocation_id).state, 'approved')
+
+    @with_transaction()
     def test_accountants_propose_allocations_and_do_not_approve(self):
         Allocation = Pool().get(ALLOCATION)
         fill_expired_pool(1000)
