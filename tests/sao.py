@@ -232,11 +232,14 @@ class Sao:
 
     def choose(self, **values):
         """Pick records in the form's many2one fields, as a user does: type
-        the name, click it in the list of suggestions."""
+        the name, click it in the list of suggestions. A value may be a
+        pair: what to type, and the suggestion to click (a record shown
+        with its code)."""
         for name, text in values.items():
+            typed, text = text if isinstance(text, tuple) else (text, text)
             field = self.field(name, editable=True)
             field.clear()
-            field.send_keys(text)
+            field.send_keys(typed)
             self.wait(lambda d: next((e for e in d.find_elements(By.XPATH,
                             '//ul[contains(@class,"dropdown-menu")]//a'
                             '[normalize-space(.)="%s"]' % text)
@@ -264,9 +267,15 @@ class Sao:
         row = self.wait(expected_conditions.visibility_of_element_located(
                 (By.XPATH, '//div[@id="tabcontent"]/div[contains(@class,'
                     '"active")]//tr[.//td[normalize-space(.)="%s"]]' % text)))
-        ActionChains(self.driver).double_click(
-            row.find_element(By.XPATH, './/td[normalize-space(.)="%s"]'
-                % text)).perform()
+        cell = row.find_element(By.XPATH, './/td[normalize-space(.)="%s"]'
+            % text)
+        if cell.find_elements(By.TAG_NAME, 'a'):
+            # A many2one's cell is a link that opens its own record: the
+            # row opens from a plain cell.
+            cell = next(c for c in row.find_elements(By.TAG_NAME, 'td')
+                if c.is_displayed() and c.text.strip()
+                and not c.find_elements(By.TAG_NAME, 'a'))
+        ActionChains(self.driver).double_click(cell).perform()
         self.idle()
 
     def open_first(self):

@@ -13,6 +13,7 @@ import sys
 import unittest
 
 from trytond import backend
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.browser import (
     ROOT, SCREENSHOTS)
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
@@ -227,6 +228,71 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         sao.open_page("履歴")
         self.assertEqual(sao.value('confirmed_by', "経理 担当"), "経理 担当")
         self.screenshot('settlement-accountant')
+        self.check()
+
+    def test_accountant_computes_and_reviews_this_months_settlement(self):
+        """The accountant opens 精算 → 月次精算, makes this month's period,
+        computes it and marks it reviewed"""
+        with Transaction().start(DB_NAME, 0):
+            month = clock.today().replace(day=1)
+        sao = self.sao
+        self.sign_in('accountant')
+        sao.open_menu("精算", "月次精算")
+        sao.toolbar('new_')
+        sao.fill(month=month.strftime('%Y/%m/%d'))
+        sao.toolbar('save')
+        self.check()
+        sao.press("計算")
+        self.assertEqual(sao.value('state', "計算済"), "計算済")
+        self.assertTrue(sao.rows())  # the month so far, line by line
+        sao.press("確認済にする")
+        self.assertEqual(sao.value('state', "確認済"), "確認済")
+        sao.open_page("履歴")
+        self.assertEqual(sao.value('computed_by', "経理 担当"), "経理 担当")
+        self.assertEqual(sao.value('reviewed_by', "経理 担当"), "経理 担当")
+        self.screenshot('settlement-computed-accountant')
+        self.check()
+
+    def test_allocation_proposed_by_city_staff_approved_by_approver(self):
+        """City staff propose an allocation of expired points; a city
+        approver approves it"""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Project = Pool().get('hirakata.community.project')
+            Project.create([{'code': 'K-ROLES', 'name': "子ども食堂 ひらかた"}])
+            transaction.commit()
+        sao = self.sao
+        self.sign_in('city')
+        sao.open_menu("ポイント制度", "地域貢献事業", "失効ポイントの配分")
+        sao.toolbar('new_')
+        sao.choose(project=("子ども食堂", "K-ROLES 子ども食堂 ひらかた"))
+        sao.fill(points=1, description="食材費の支援")
+        sao.toolbar('save')
+        self.check()
+        self.assertEqual(sao.value('proposed_by', "市 担当課職員"), "市 担当課職員")
+        sao.sign_out()
+
+        self.sign_in('approver')
+        sao.open_menu("ポイント制度", "地域貢献事業", "失効ポイントの配分")
+        sao.open_record("K-ROLES 子ども食堂 ひらかた")
+        sao.press("承認", confirm=True)
+        self.assertEqual(sao.value('state', "承認済"), "承認済")
+        self.assertEqual(sao.value('approved_by', "市 承認者"), "市 承認者")
+        self.screenshot('allocation-approver')
+        self.check()
+
+    def test_store_staff_see_their_own_invoices_only(self):
+        "Store staff open 精算の請求書 and find their store's invoices only"
+        sao = self.sao
+        self.sign_in('store')
+        sao.open_menu("精算", "精算の請求書")
+        rows = sao.rows()
+        self.assertTrue(rows)
+        parties = set(self.column("取引先"))
+        self.assertEqual(parties, {"ひらかた青果店"}, rows)
+        sao.open_first()
+        self.assertEqual(sao.value('hirakata_store', "ひらかた青果店"),
+            "ひらかた青果店")
+        self.screenshot('invoices-store-staff')
         self.check()
 
     def test_auditor_reads_holders_and_programmes(self):

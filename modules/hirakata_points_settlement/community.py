@@ -5,10 +5,11 @@ of the expired points pool to them, and a report per project.
 A donation is a ledger `donation` entry whose origin is the project
 (Project.donate: the desk's wizard now, the portal later); the ledger
 moves its points into the donation pool. An allocation goes draft →
-approved; a city approver's approval takes its points out of the expired
-points pool through the ledger (Ledger.allocate), which locks the pool's
-row and refuses more than it holds, so parallel approvals never overdraw
-it.
+approved under four eyes: it records who proposed it (city staff or an
+accountant) and only a city approver other than the proposer approves
+it. The approval takes its points out of the expired points pool through
+the ledger (Ledger.allocate), which locks the pool's row and refuses more
+than it holds, so parallel approvals never overdraw it.
 """
 import datetime as dt
 
@@ -132,6 +133,8 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         help="The day the points left the pool.")
     entry = fields.Many2One('hirakata.point.entry', "Ledger Entry",
         readonly=True, ondelete='RESTRICT')
+    proposed_by = fields.Many2One('res.user', "Proposed By", readonly=True,
+        help="Who proposed it: another must approve it.")
     approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
     approved_at = fields.Timestamp("Approved At", readonly=True)
     state = fields.Selection([
@@ -185,6 +188,14 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         return {a.id: balance for a in allocations}
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            # Whoever creates it proposes it, whatever a client sends.
+            values['proposed_by'] = Transaction().user or None
+        return values
+
+    @classmethod
     def check_modification(cls, mode, allocations, values=None,
             external=False):
         super().check_modification(
@@ -208,6 +219,15 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         pool = Pool()
         Account = pool.get('hirakata.point.account')
         Ledger = pool.get('hirakata.point.ledger')
+        user = Transaction().user
+        for allocation in allocations:
+            # Four eyes: the proposer never approves (the server's own
+            # code, user 0, proposes as nobody).
+            if user and allocation.proposed_by and (
+                    allocation.proposed_by.id == user):
+                raise CommunityError(gettext(
+                        'hirakata_points_settlement.msg_allocation_own',
+                        allocation=allocation.rec_name))
         for allocation in allocations:
             try:
                 entry = Ledger.allocate('expired_pool', allocation.points,
@@ -236,7 +256,8 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, allocations):
-        pass
+        "Propose a cancelled allocation again, as its new proposer."
+        cls.write(allocations, {'proposed_by': Transaction().user or None})
 
 
 class Report(ModelSQL, ModelView):

@@ -17,9 +17,10 @@ when the operator's company is among the user's companies). Our groups get
 read access, never more (qualified_invoice.xml): accountants, auditors
 and administrators read every invoice and its lines and taxes; city staff
 only the city's (`hirakata_city`, set when a settlement invoices the
-configuration's city), through a record rule on invoices (their taxes
-follow it, Tryton's __access__) and one on invoice lines. Store staff read
-no invoice: their statement carries the invoice numbers. The settlement's
+configuration's city) and store staff only their store's (`hirakata_store`,
+set when a settlement invoices a store), through record rules on invoices
+(their taxes follow them, Tryton's __access__) and on invoice lines. The
+settlement's
 invoices have a read-only list and form of their own under 精算; Tryton's
 own invoice report, which stores the printed file on the invoice (a write
 our read-only groups may not do), stays with Tryton's accountants."""
@@ -82,6 +83,10 @@ class Invoice(metaclass=PoolMeta):
     hirakata_city = fields.Boolean("City's Invoice", readonly=True,
         help="Made by a settlement for the city: city staff read it.")
 
+    hirakata_store = fields.Many2One('hirakata.store', "Store",
+        readonly=True, ondelete='RESTRICT',
+        help="Made by a settlement for this store: its staff read it.")
+
     @classmethod
     def default_hirakata_city(cls):
         return False
@@ -95,6 +100,8 @@ class Period(metaclass=PoolMeta):
         invoice = super()._invoice(type_, party, lines)
         if invoice:
             invoice.hirakata_city = party == Configuration.books().city
+            # A party's lines are all of one store, or of none.
+            invoice.hirakata_store = lines[0].store
         return invoice
 
 

@@ -71,9 +71,11 @@ def pool_balance(kind='expired_pool'):
 
 
 def allocation(project, points, reason="食材費の支援"):
+    "A draft allocation proposed by the server's code (user 0): by nobody."
     Allocation = Pool().get('hirakata.community.allocation')
-    allocation, = Allocation.create([{'project': project.id,
-                'points': points, 'description': reason}])
+    with Transaction().set_user(0):
+        allocation, = Allocation.create([{'project': project.id,
+                    'points': points, 'description': reason}])
     return allocation
 
 

@@ -298,14 +298,15 @@ class ExchangeTestCase(_DBTestCase):
             (50, 350))
 
     @with_transaction()
-    def test_only_the_desk_cancels_a_request(self):
+    def test_only_the_desk_and_accountants_cancel_a_request(self):
+        "(accountants: test_roles.py)"
         Request = Pool().get('hirakata.exchange.request')
         ticket = make_item(make_operator("京阪バス"), 'BUS', "バス回数券",
             300)
         request = exchange(holder_with(1000), ticket)
         Request.write([request], {'cancel_reason': "取消"})
-        accountant = create_user('books', 'group_accountant')
-        with Transaction().set_user(accountant.id), \
+        auditor = create_user('auditor', 'group_auditor')
+        with Transaction().set_user(auditor.id), \
                 Transaction().set_context(_check_access=True):
             with self.assertRaises(UserError):
                 Request.cancel([request])

@@ -1,5 +1,6 @@
-"""What the settlement tests share: the operator's company and books, and
-point movements at a given moment in Hirakata."""
+"""What the settlement tests share: the operator's company and books,
+point movements at a given moment in Hirakata, and calls as a client
+makes them (rpc)."""
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -125,3 +126,27 @@ def payable_lines(party):
             ['OR', ('account.type.payable', '=', True),
                 ('account.type.receivable', '=', True)],
             ('credit', '>', 0)])
+
+
+def rpc(user, name, method, *args, type='model', context=None):
+    """Call method of model (or wizard, report) name as user's client does
+    through JSON-RPC, in the test's transaction: only what its __rpc__
+    exposes, with the arguments instantiated and the context made as
+    trytond's dispatcher makes them (the user's preferences, as sao sends
+    them, with context added, and access checks on), so that access
+    rights, button and action groups and record rules apply. Arguments are
+    what a client sends (ids, dicts)."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Model = pool.get(name, type=type)
+    spec = Model.__rpc__[method]
+    with Transaction().set_user(user.id):
+        sent = User.get_preferences(context_only=True)
+        sent.update(context or {})
+        with Transaction().set_context(_check_access=False):
+            args, kwargs, context, _ = spec.convert(Model, *args, sent)
+        # The client's context only, not the test's.
+        with Transaction().reset_context(), \
+                Transaction().set_context(context):
+            return spec.result(spec.decorate(getattr(Model, method))(
+                    *args, **kwargs))

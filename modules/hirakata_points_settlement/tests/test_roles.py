@@ -1,0 +1,310 @@
+"""Who does what in the settlement (issue 13, Roles), from the user's seat:
+every call goes through tools.rpc as a client's JSON-RPC call, so the
+access rights, button and action groups and record rules of the user's
+groups apply. Allocations under four eyes, exchange requests worked by
+accountants and read by city staff, invoices per store, city and
+auditor."""
+from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
+from trytond.modules.company.tests import set_company
+from trytond.modules.hirakata_points.tests.test_module import load_japanese
+from trytond.modules.hirakata_points_settlement.exceptions import (
+    CommunityError)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import _DBTestCase, with_transaction
+
+from .test_community import fill_expired_pool, make_project, pool_balance
+from .test_exchange import exchange, holder_with, make_item, make_operator
+from .test_statement import (
+    DOCUMENT, QUALIFIED_INVOICE, SPREADSHEET, confirmed_october)
+from .tools import rpc, set_up_operator
+
+ALLOCATION = 'hirakata.community.allocation'
+REQUEST = 'hirakata.exchange.request'
+INVOICE = 'account.invoice'
+STATEMENT = 'hirakata.settlement.statement'
+
+
+def make_user(login, group, store=None, language=None):
+    """A user in one of our groups, of the operator's company when there
+    is one (as the administrator sets them up), store staff of store."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Data = pool.get('ir.model.data')
+    Company = pool.get('company.company')
+    Lang = pool.get('ir.lang')
+    values = {'login': login, 'name': login,
+        'groups': [('add', [Data.get_id('hirakata_points', group)])]}
+    companies = Company.search([])
+    if companies:
+        values['companies'] = [('add', [c.id for c in companies])]
+        values['company'] = companies[0].id
+    if store:
+        values['hirakata_store'] = store.id
+    if language:
+        values['language'], = Lang.search([('code', '=', language)])
+    user, = User.create([values])
+    return user
+
+
+def propose(user, project, points):
+    "user proposes an allocation of points to project: its id."
+    allocation_id, = rpc(user, ALLOCATION, 'create', [{
+                'project': project.id, 'points': points,
+                'description': "食材費の支援"}])
+    return allocation_id
+
+
+def report(user, name, ids):
+    """Execute report name on ids as user's sao does: with the action's id
+    (the engine checks the action's groups, the access and the rules)."""
+    ActionReport = Pool().get('ir.action.report')
+    action, = ActionReport.search([('report_name', '=', name)])
+    return rpc(user, name, 'execute', ids, {'action_id': action.id,
+            'model': action.model, 'id': ids[0], 'ids': ids},
+        type='report')
+
+
+class RolesTestCase(_DBTestCase):
+    "Each role's settlement tasks through JSON-RPC"
+    module = 'hirakata_points_settlement'
+    extras = ['hirakata_points_programme']
+
+    @with_transaction()
+    def test_allocation_proposer_is_recorded_and_never_approves(self):
+        Allocation = Pool().get(ALLOCATION)
+        load_japanese()
+        fill_expired_pool(1000)
+        before = pool_balance()
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        first = make_user('approver1', 'group_city_approver', language='ja')
+        second = make_user('approver2', 'group_city_approver')
+
+        # A client cannot name another proposer.
+        allocation_id, = rpc(first, ALLOCATION, 'create', [{
+                    'project': kitchen.id, 'points': 300,
+                    'description': "食材費の支援", 'proposed_by': second.id}])
+        self.assertEqual(Allocation(allocation_id).proposed_by, first)
+        with self.assertRaises(AccessError):
+            rpc(first, ALLOCATION, 'write', [allocation_id],
+                {'proposed_by': second.id})
+
+        with self.assertRaises(CommunityError) as refused:
+            rpc(first, ALLOCATION, 'approve', [allocation_id])
+        self.assertIn("ご自身が起案", refused.exception.message)
+        self.assertEqual(Allocation(allocation_id).state, 'draft')
+        self.assertEqual(pool_balance(), before)
+
+        rpc(second, ALLOCATION, 'approve', [allocation_id])
+        approved = Allocation(allocation_id)
+        self.assertEqual((approved.state, approved.proposed_by,
+                approved.approved_by), ('approved', first, second))
+        self.assertEqual(pool_balance(), before - 300)
+
+    @with_transaction()
+    def test_allocation_proposed_again_is_proposed_by_who_did_it(self):
+        Allocation = Pool().get(ALLOCATION)
+        fill_expired_pool(1000)
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        first = make_user('approver1', 'group_city_approver')
+        second = make_user('approver2', 'group_city_approver')
+        allocation_id = propose(first, kitchen, 100)
+        rpc(first, ALLOCATION, 'cancel', [allocation_id])
+        rpc(second, ALLOCATION, 'draft', [allocation_id])
+        self.assertEqual(Allocation(allocation_id).proposed_by, second)
+        with self.assertRaises(CommunityError):
+            rpc(second, ALLOCATION, 'approve', [allocation_id])
+        rpc(first, ALLOCATION, 'approve', [allocation_id])
+        self.assertEqual(Allocation(allocation_id).state, 'approved')
+
+    @with_transaction()
+    def test_accountants_propose_allocations_and_do_not_approve(self):
+        Allocation = Pool().get(ALLOCATION)
+        fill_expired_pool(1000)
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        accountant = make_user('accountant', 'group_accountant')
+        staff = make_user('city', 'group_city_staff')
+        approver = make_user('approver', 'group_city_approver')
+
+        for proposer in [accountant, staff]:
+            allocation_id = propose(proposer, kitchen, 100)
+            rpc(proposer, ALLOCATION, 'write', [allocation_id],
+                {'points': 120})
+            for user in [accountant, staff]:
+                with self.assertRaises(AccessButtonError):
+                    rpc(user, ALLOCATION, 'approve', [allocation_id])
+            rpc(approver, ALLOCATION, 'approve', [allocation_id])
+            allocation = Allocation(allocation_id)
+            self.assertEqual((allocation.state, allocation.points,
+                    allocation.proposed_by, allocation.approved_by),
+                ('approved', 120, proposer, approver))
+
+    @with_transaction()
+    def test_accountants_send_fulfil_and_cancel_exchange_requests(self):
+        pool = Pool()
+        Account = pool.get('hirakata.point.account')
+        Request = pool.get(REQUEST)
+        Batch = pool.get('hirakata.exchange.batch')
+        Item = pool.get('hirakata.exchange.item')
+        bus = make_operator("京阪バス")
+        taxi = make_operator("ひらかたタクシー")
+        ticket = make_item(bus, 'BUS', "バス回数券", 300, stock=10)
+        coupon = make_item(taxi, 'TAXI', "タクシー券", 500, kind='coupon')
+        holder = holder_with(2000)
+        sent, kept, by_taxi = (exchange(holder, ticket),
+            exchange(holder, ticket), exchange(holder, coupon))
+        accountant = make_user('accountant', 'group_accountant')
+
+        # 交通事業者へ送付: the bus operator's new requests, in one file.
+        wizard = 'hirakata.exchange.send'
+        session_id, start, _ = rpc(accountant, wizard, 'create',
+            type='wizard')
+        shown = rpc(accountant, wizard, 'execute', session_id, {}, start,
+            type='wizard')
+        self.assertEqual(
+            sorted(shown['view']['defaults']['operators']),
+            sorted([bus.id, taxi.id]))
+        rpc(accountant, wizard, 'execute', session_id,
+            {start: {'operator': bus.id}}, 'send', type='wizard')
+        batch, = Batch.search([])
+        self.assertEqual((batch.operator, set(batch.requests)),
+            (bus, {sent, kept}))
+        read, = rpc(accountant, 'hirakata.exchange.batch', 'read',
+            [batch.id], ['file'])
+        self.assertEqual(len(read['file'].decode('utf-8-sig').splitlines()),
+            3)
+        self.assertEqual(Request(by_taxi.id).state, 'new')
+
+        rpc(accountant, REQUEST, 'fulfil', [sent.id])
+        self.assertEqual(Request(sent.id).state, 'fulfilled')
+
+        balance = Account(holder.account.id).balance
+        rpc(accountant, REQUEST, 'write', [by_taxi.id],
+            {'cancel_reason': "窓口で取消の申出"})
+        rpc(accountant, REQUEST, 'cancel', [by_taxi.id])
+        cancelled = Request(by_taxi.id)
+        self.assertEqual(cancelled.state, 'cancelled')
+        self.assertEqual((cancelled.reversal.kind,
+                cancelled.reversal.reversal_of, cancelled.reversal.points),
+            ('reversal', cancelled.entry, 500))
+        self.assertEqual(Account(holder.account.id).balance, balance + 500)
+        self.assertEqual(Account.find_unbalanced(), [])
+        self.assertEqual(Item(coupon.id).stock, coupon.stock)
+
+    @with_transaction()
+    def test_city_staff_read_exchange_requests_and_change_nothing(self):
+        Request = Pool().get(REQUEST)
+        bus = make_operator("京阪バス")
+        ticket = make_item(bus, 'BUS', "バス回数券", 300, stock=10)
+        holder = holder_with(2000)
+        sent = exchange(holder, ticket)
+        Pool().get('hirakata.exchange.batch').send(bus)
+        fresh = exchange(holder, ticket)
+        Request.write([fresh], {'cancel_reason': "窓口で取消の申出"})
+        staff = make_user('city', 'group_city_staff')
+
+        found = rpc(staff, REQUEST, 'search', [])
+        self.assertEqual(sorted(found), sorted([fresh.id, sent.id]))
+        self.assertEqual(len(rpc(staff, 'hirakata.exchange.batch', 'search',
+                    [])), 1)
+        with self.assertRaises(AccessError):
+            rpc(staff, REQUEST, 'write', [fresh.id],
+                {'cancel_reason': "市の取消"})
+        for method, request in [('cancel', fresh), ('fulfil', sent)]:
+            with self.assertRaises(AccessButtonError):
+                rpc(staff, REQUEST, method, [request.id])
+        with self.assertRaises(AccessError):
+            rpc(staff, 'hirakata.exchange.send', 'create', type='wizard')
+        self.assertEqual([Request(fresh.id).state, Request(sent.id).state],
+            ['new', 'sent'])
+
+    @with_transaction()
+    def test_store_staff_read_and_print_their_store_invoices_only(self):
+        pool = Pool()
+        Invoice = pool.get(INVOICE)
+        Statement = pool.get(STATEMENT)
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            mine = [i for i in period.invoices if i.hirakata_store == bakery]
+            theirs = [i for i in period.invoices
+                if i.hirakata_store == books]
+            self.assertEqual((len(mine), len(theirs)), (1, 2))
+            staff = make_user('bakery', 'group_store_staff', store=bakery)
+
+            self.assertEqual(rpc(staff, INVOICE, 'search', []),
+                [mine[0].id])
+            self.assertEqual(rpc(staff, INVOICE, 'search',
+                    [('party', '=', books.party.id)]), [])
+            line_ids = rpc(staff, 'account.invoice.line', 'search', [])
+            self.assertEqual(sorted(line_ids),
+                sorted(l.id for l in mine[0].lines))
+            read, = rpc(staff, INVOICE, 'read', [mine[0].id],
+                ['number', 'total_amount'])
+            self.assertEqual(read['number'], mine[0].number)
+            oext, content, _, _ = report(staff, QUALIFIED_INVOICE,
+                [mine[0].id])
+            self.assertEqual(oext, 'odt')
+            for invoice in theirs:
+                with self.assertRaises(AccessError):
+                    rpc(staff, INVOICE, 'read', [invoice.id], ['number'])
+                with self.assertRaises(AccessError):
+                    report(staff, QUALIFIED_INVOICE, [invoice.id])
+                with self.assertRaises(AccessError):
+                    rpc(staff, 'account.invoice.line', 'read',
+                        [invoice.lines[0].id], ['amount'])
+            with self.assertRaises(AccessError):
+                rpc(staff, INVOICE, 'write', [mine[0].id],
+                    {'description': "x"})
+            city, = Invoice.search([('hirakata_city', '=', True)])
+            with self.assertRaises(AccessError):
+                rpc(staff, INVOICE, 'read', [city.id], ['number'])
+
+            # and their store's statement, as document and spreadsheet
+            statements = {s.store: s.id for s in Statement.search([])}
+            self.assertEqual(rpc(staff, STATEMENT, 'search', []),
+                [statements[bakery]])
+            for name in [DOCUMENT, SPREADSHEET]:
+                report(staff, name, [statements[bakery]])
+                with self.assertRaises(AccessError):
+                    report(staff, name, [statements[books]])
+
+    @with_transaction()
+    def test_city_staff_read_the_city_invoices_only(self):
+        Invoice = Pool().get(INVOICE)
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            city, = Invoice.search([('hirakata_city', '=', True)])
+            staff = make_user('city', 'group_city_staff')
+            self.assertEqual(rpc(staff, INVOICE, 'search', []), [city.id])
+            report(staff, QUALIFIED_INVOICE, [city.id])
+            store_invoice = next(i for i in period.invoices if i != city)
+            with self.assertRaises(AccessError):
+                rpc(staff, INVOICE, 'read', [store_invoice.id], ['number'])
+
+    @with_transaction()
+    def test_auditor_reads_every_invoice_and_changes_none(self):
+        Invoice = Pool().get(INVOICE)
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            auditor = make_user('auditor', 'group_auditor')
+            ids = rpc(auditor, INVOICE, 'search', [])
+            self.assertEqual(sorted(ids),
+                sorted(i.id for i in period.invoices))
+            for invoice_id in ids:
+                report(auditor, QUALIFIED_INVOICE, [invoice_id])
+            with self.assertRaises(AccessError):
+                rpc(auditor, INVOICE, 'write', ids, {'description': "x"})
+            for button in ['post', 'cancel', 'draft']:
+                # (the button's check asks for write access first)
+                with self.assertRaises(AccessError):
+                    rpc(auditor, INVOICE, button, ids)
+            with self.assertRaises(AccessError):
+                rpc(auditor, INVOICE, 'delete', ids)
+            self.assertEqual({i.state for i in Invoice.browse(ids)},
+                {'posted'})
+
+
+del _DBTestCase
