@@ -44,6 +44,7 @@ def hex_id(size):
 
 
 def load(holders_count):
+    from trytond.modules.hirakata_points import clock
     from trytond.modules.hirakata_points_programme.demo import (
         load_programmes)
     from trytond.pool import Pool
@@ -99,21 +100,28 @@ def load(holders_count):
         card, = Card.create([{'holder': holder.id, 'technology': technology,
                     'identifier': identifier}])
         account = holder.account
+        granted = []
         for _ in range(random.randint(1, 6)):
             # (programmes grant at venues: their demo participations)
+            granted.append(today - dt.timedelta(days=random.randint(0, 420)))
             Ledger.grant(account, random.choice([10, 20, 50, 100, 300]),
                 key=uuid.uuid4().hex, channel='terminal',
                 origin=random.choice(terminals),
-                policy=twelve_months,
-                date=today - dt.timedelta(days=random.randint(0, 420)))
+                policy=twelve_months, date=granted[-1])
         available = account.__class__(account.id).available
         if available and random.random() < 0.6:
-            redemption = Ledger.redeem(account,
-                random.randint(1, available), key=uuid.uuid4().hex,
-                channel='terminal', origin=random.choice(terminals))
-            if random.random() < 0.1:
-                Ledger.reverse(redemption, key=uuid.uuid4().hex,
-                    channel='backoffice', reason="レジでの入力誤り")
+            # Spent some day after the last grant: the settled months have
+            # uses, so the operator owes stores money (the Zengin file).
+            day = max(granted) + dt.timedelta(
+                days=random.randint(0, (today - max(granted)).days))
+            with clock.frozen(dt.datetime.combine(day, dt.time(12),
+                        tzinfo=clock.city_timezone())):
+                redemption = Ledger.redeem(account,
+                    random.randint(1, available), key=uuid.uuid4().hex,
+                    channel='terminal', origin=random.choice(terminals))
+                if random.random() < 0.1:
+                    Ledger.reverse(redemption, key=uuid.uuid4().hex,
+                        channel='backoffice', reason="レジでの入力誤り")
         if random.random() < 0.03:
             card.reissue_to('felica', hex_id(8), 'lost')
     venue_session = load_programmes(today)
