@@ -190,8 +190,11 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
-        if mode == 'create':
-            # Whoever creates it proposes it, whatever a client sends.
+        # Whoever creates it proposes it, whatever a client sends; whoever
+        # changes what it gives, to whom or why proposes it anew (else an
+        # approver could rewrite another's proposal and approve it).
+        if mode == 'create' or values.keys() & {
+                'project', 'points', 'description'}:
             values['proposed_by'] = Transaction().user or None
         return values
 

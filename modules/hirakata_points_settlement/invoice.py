@@ -1,7 +1,9 @@
 """Invoices made by a settlement keep their period and line, so that the
 reconciliation can tie every invoice line to the ledger; their lines may
 use the clearing accounts of the daily moves."""
+from trytond.i18n import gettext
 from trytond.model import dualmethod, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
 
@@ -11,6 +13,27 @@ class Invoice(metaclass=PoolMeta):
 
     hirakata_period = fields.Many2One('hirakata.settlement.period',
         "Settlement Period", readonly=True, ondelete='RESTRICT')
+
+    @classmethod
+    def draft(cls, invoices):
+        cls.check_not_settled(invoices)
+        super().draft(invoices)
+
+    @classmethod
+    def cancel(cls, invoices):
+        cls.check_not_settled(invoices)
+        super().cancel(invoices)
+
+    @classmethod
+    def check_not_settled(cls, invoices):
+        """A confirmed month's invoices stay as issued, even for Tryton's
+        accountants: corrections go into the next month's settlement."""
+        for invoice in invoices:
+            period = invoice.hirakata_period
+            if period and period.state == 'confirmed':
+                raise AccessError(gettext(
+                        'hirakata_points_settlement.msg_invoice_settled',
+                        invoice=invoice.rec_name, period=period.rec_name))
 
     @dualmethod
     def update_taxes(cls, invoices, exception=False):

@@ -149,6 +149,19 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                 end_date=following - dt.timedelta(days=1))
         return values
 
+    @classmethod
+    def check_modification(cls, mode, periods, values=None, external=False):
+        super().check_modification(
+            mode, periods, values=values, external=external)
+        # A computed month's lines, invoices and statements are of that
+        # month: it never moves (the screen's read-only is the client's).
+        if mode == 'write' and 'month' in values:
+            for period in periods:
+                if period.state != 'draft':
+                    raise SettlementError(gettext(
+                            'hirakata_points_settlement.msg_period_month_fixed',
+                            period=period.rec_name))
+
     def get_rec_name(self, name):
         return self.month.strftime('%Y年%m月') if self.month else ''
 

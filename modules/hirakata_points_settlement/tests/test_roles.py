@@ -4,12 +4,14 @@ access rights, button and action groups and record rules of the user's
 groups apply. Allocations under four eyes, exchange requests worked by
 accountants and read by city staff, invoices per store, city and
 auditor."""
+import datetime as dt
+
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    CommunityError)
+    CommunityError, SettlementError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -116,6 +118,23 @@ class RolesTestCase(_DBTestCase):
             rpc(second, ALLOCATION, 'approve', [allocation_id])
         rpc(first, ALLOCATION, 'approve', [allocation_id])
         self.assertEqual(Allocation(allocation_id).state, 'approved')
+
+    @with_transaction()
+    def test_allocation_rewritten_is_proposed_by_who_rewrote_it(self):
+        "An approver who changes another's proposal may not approve it"
+        Allocation = Pool().get(ALLOCATION)
+        fill_expired_pool(10000)
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        watch = make_project('W1', "見守り隊")
+        staff = make_user('city1', 'group_city_staff')
+        approver = make_user('approver1', 'group_city_approver')
+        allocation_id = propose(staff, kitchen, 100)
+        rpc(approver, ALLOCATION, 'write', [allocation_id],
+            {'points': 5000, 'project': watch.id})
+        self.assertEqual(Allocation(allocation_id).proposed_by, approver)
+        with self.assertRaises(CommunityError):
+            rpc(approver, ALLOCATION, 'approve', [allocation_id])
+        self.assertEqual(Allocation(allocation_id).state, 'draft')
 
     @with_transaction()
     def test_accountants_propose_allocations_and_do_not_approve(self):
@@ -305,6 +324,52 @@ class RolesTestCase(_DBTestCase):
                 rpc(auditor, INVOICE, 'delete', ids)
             self.assertEqual({i.state for i in Invoice.browse(ids)},
                 {'posted'})
+
+    @with_transaction()
+    def test_a_confirmed_month_stays_as_issued(self):
+        """Not its month, not its invoices, even for an accountant who is
+        also in Tryton's accounting group"""
+        pool = Pool()
+        Data = pool.get('ir.model.data')
+        Invoice = pool.get(INVOICE)
+        Period = pool.get('hirakata.settlement.period')
+        User = pool.get('res.user')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            accountant = make_user('accountant', 'group_accountant')
+            User.write([accountant], {'groups': [('add', [
+                                Data.get_id('account', 'group_account')])]})
+            with self.assertRaises(SettlementError):
+                rpc(accountant, 'hirakata.settlement.period', 'write',
+                    [period.id], {'month': dt.date(2025, 1, 1)})
+            self.assertEqual(Period(period.id).start_date,
+                dt.date(2026, 10, 1))
+            ids = [i.id for i in period.invoices]
+            for button in ['cancel', 'draft']:
+                with self.assertRaises(AccessError):
+                    rpc(accountant, INVOICE, button, ids)
+            self.assertEqual({i.state for i in Invoice.browse(ids)},
+                {'posted'})
+
+    @with_transaction()
+    def test_party_balances_for_accountants_and_the_auditor_only(self):
+        "A store's receivable and payable total invoices others may not read"
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            fields = ['receivable', 'payable', 'receivable_today']
+            for group in ['group_accountant', 'group_auditor']:
+                reader = make_user(group, group)
+                rpc(reader, 'party.party', 'read', [books.party.id], fields)
+            for group in ['group_store_staff', 'group_city_staff',
+                    'group_operator']:
+                user = make_user(group, group,
+                    store=bakery if group == 'group_store_staff' else None)
+                rpc(user, 'party.party', 'read', [books.party.id], ['name'])
+                with self.assertRaises(AccessError, msg=group):
+                    rpc(user, 'party.party', 'read', [books.party.id],
+                        fields)
 
 
 del _DBTestCase
