@@ -319,6 +319,16 @@ class ZenginTestCase(_DBTestCase):
             self.assertEqual([(p.party.name, p.amount) for p in payments],
                 [("枚方パン", Decimal(978)), ("くずは書店", Decimal(500))])
             self.assertEqual(group.zengin_filename, 'zengin_20261130.txt')
+            # The auditor reads where the money went and changes nothing.
+            Group = Pool().get('account.payment.group')
+            auditor = create_user('kansa', 'group_auditor')
+            with Transaction().set_user(auditor.id), \
+                    Transaction().set_context(_check_access=True):
+                self.assertEqual(bytes(Group.read([group.id],
+                            ['zengin_file'])[0]['zengin_file']),
+                    bytes(group.zengin_file))
+                with self.assertRaises(AccessError):
+                    Group.write([Group(group.id)], {'number': "改ざん"})
             header, bakery_data, bookshop_data, trailer, end = (
                 dict(r) for r in read_transfer_file(group.zengin_file))
         self.assertEqual((header['依頼人コード'], header['依頼人名'].rstrip(),
