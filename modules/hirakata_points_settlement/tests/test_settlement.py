@@ -2,13 +2,17 @@
 to the city and the stores, and the reconciliation of invoices with the
 ledger (R24–R26)."""
 import datetime as dt
+import io
 import random
 from collections import defaultdict
 from decimal import Decimal
 
+import openpyxl
+
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points import clock
-from trytond.modules.hirakata_points.tests.test_module import create_holder
+from trytond.modules.hirakata_points.tests.test_module import (
+    create_holder, create_user)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_store, make_terminal)
 from trytond.modules.hirakata_points_programme.tests.test_programme import (
@@ -18,6 +22,7 @@ from trytond.modules.hirakata_points_settlement.exceptions import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
+from .test_statement import as_user, run_report, to_pdf
 from .tools import at, grant_at, redeem_at, reverse_at, set_up_operator
 
 OCTOBER = dt.date(2026, 10, 1)
@@ -235,6 +240,25 @@ class SettlementTestCase(_DBTestCase):
             self.assertTrue(any(e.date.month == 11 and e.reversal_of
                     and e.reversal_of.date.month == 10 for e in
                     Pool().get('hirakata.point.entry').search([])))
+            # The accountant's reconciliation shows the same, in yen.
+            accountant = create_user('accountant', 'group_accountant')
+            with as_user(accountant):
+                oext, content, _, _ = run_report(
+                    'hirakata.settlement.reconciliation', [october.id])
+            ledger = ledger_movements(OCTOBER, day(OCTOBER, 31))
+        self.assertEqual(oext, 'xlsx')
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        self.assertEqual(sheet['A1'].value, "精算照合表 2026年10月")
+        self.assertEqual(sheet['B3'].value, "一致")
+        self.assertEqual([c.value for c in sheet[5]], ["協力店舗", "事業",
+                "台帳（ポイント）", "請求明細（円）", "差額（円）"])
+        rows = list(sheet.iter_rows(min_row=6, values_only=True))
+        body, total = rows[:-1], rows[-1]
+        self.assertEqual(len(body), len([v for v in ledger.values() if v]))
+        self.assertTrue(all(r[4] == 0 and r[2] == r[3] for r in body))
+        self.assertEqual((total[0], total[2]), ("合計", sum(ledger.values())))
+        self.assertTrue(to_pdf(content, 'reconciliation.xlsx').startswith(
+                b'%PDF'))
 
 
 del _DBTestCase
