@@ -4,17 +4,13 @@ out, a cancellation under its original) against the sum of the invoice
 lines made for them (owed to the operator positive; fees apart), and the
 difference, which is zero when the month is right. A spreadsheet (XLSX)
 through Tryton's report engine, for accountants and the auditor."""
-import io
 from collections import defaultdict
 from decimal import Decimal
 
-import xlsxwriter
-
 from trytond.pool import Pool
-from trytond.report import Report
-from trytond.transaction import without_check_access
 
 from .period import month_movements
+from .statement import SpreadsheetReport
 
 POINT_KINDS = {'grant', 'redeem'}
 
@@ -66,21 +62,9 @@ def reconciliation(period):
             (r[0] or r[1]).rec_name if (r[0] or r[1]) else ''))
 
 
-class ReconciliationSpreadsheet(Report):
+class ReconciliationSpreadsheet(SpreadsheetReport):
     "A period's reconciliation of invoices with the ledger (XLSX)."
     __name__ = 'hirakata.settlement.reconciliation'
-
-    @classmethod
-    def _execute(cls, records, header, data, action):
-        Period = Pool().get('hirakata.settlement.period')
-        # Access is checked by Report.execute (the action's groups).
-        with without_check_access():
-            output = io.BytesIO()
-            book = xlsxwriter.Workbook(output, {'in_memory': True})
-            for period in Period.browse([r.id for r in records]):
-                cls.write_sheet(book, period)
-            book.close()
-        return 'xlsx', output.getvalue()
 
     @classmethod
     def write_sheet(cls, book, period):

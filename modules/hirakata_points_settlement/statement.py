@@ -252,21 +252,31 @@ class StatementReport(Report):
         return context
 
 
-class StatementSpreadsheet(Report):
-    "A store's statement as a spreadsheet (XLSX), in Japanese."
-    __name__ = 'hirakata.settlement.statement.spreadsheet'
+class SpreadsheetReport(Report):
+    """A report written with xlsxwriter: a sheet per record of the action's
+    model (write_sheet)."""
 
     @classmethod
     def _execute(cls, records, header, data, action):
-        Statement = Pool().get('hirakata.settlement.statement')
-        # Access is checked by Report.execute, as for the ODT.
+        Model = Pool().get(action.model)
+        # Access is checked by Report.execute (the action's groups, the
+        # access rights and rules on the records asked for).
         with without_check_access():
             output = io.BytesIO()
             book = xlsxwriter.Workbook(output, {'in_memory': True})
-            for statement in Statement.browse([r.id for r in records]):
-                cls.write_sheet(book, statement)
+            for record in Model.browse([r.id for r in records]):
+                cls.write_sheet(book, record)
             book.close()
         return 'xlsx', output.getvalue()
+
+    @classmethod
+    def write_sheet(cls, book, record):
+        raise NotImplementedError
+
+
+class StatementSpreadsheet(SpreadsheetReport):
+    "A store's statement as a spreadsheet (XLSX), in Japanese."
+    __name__ = 'hirakata.settlement.statement.spreadsheet'
 
     @classmethod
     def write_sheet(cls, book, statement):

@@ -19,6 +19,8 @@ from trytond.modules.hirakata_points_programme.tests.test_programme import (
     create_programme)
 from trytond.modules.hirakata_points_settlement.exceptions import (
     SettlementError)
+from trytond.modules.hirakata_points_settlement.reconciliation import (
+    invoiced_by_source)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
@@ -42,21 +44,6 @@ def settle(month, moment):
         Period.review([period])
         Period.confirm([period])
     return period
-
-
-def invoiced(period):
-    """{(store id, programme id): signed amount} of the period's invoice
-    lines for points (owed to the operator positive)."""
-    totals = defaultdict(Decimal)
-    for invoice in period.invoices:
-        sign = 1 if invoice.type == 'out' else -1
-        for line in invoice.lines:
-            source = line.hirakata_line
-            if source and not source.is_fee:
-                totals[source.store and source.store.id,
-                    source.programme and source.programme.id] += (
-                    sign * line.amount)
-    return totals
 
 
 def ledger_movements(start, end):
@@ -169,7 +156,7 @@ class SettlementTestCase(_DBTestCase):
                 (Decimal(415), Decimal(2)))
             self.assertEqual(invoices["くずは書店", 'in'].total_amount,
                 Decimal(500))
-            self.assertEqual(invoiced(period),
+            self.assertEqual(invoiced_by_source(period),
                 {k: Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
 
@@ -234,7 +221,7 @@ class SettlementTestCase(_DBTestCase):
                         except Exception:
                             pass  # already cancelled, or points spent
             october = settle(OCTOBER, at(day(NOVEMBER, 12)))
-            self.assertEqual(invoiced(october),
+            self.assertEqual(invoiced_by_source(october),
                 {k: Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
             self.assertTrue(any(e.date.month == 11 and e.reversal_of
