@@ -125,7 +125,7 @@ def run(args):
     from trytond.modules.company.tests import set_company
     from trytond.modules.hirakata_points_settlement import zengin
     from trytond.modules.hirakata_points_settlement.payment import (
-        consignor, payee_accounts, transfer)
+        consignor, payee_accounts, payee_transfers)
     from trytond.pool import Pool
     pool = Pool()
     Payment = pool.get('account.payment')
@@ -152,8 +152,7 @@ def run(args):
             building.append(timed(group.process_zengin)[0])
             config = Configuration(1)
             accounts = payee_accounts(group.payments)
-            transfers = [transfer(p, accounts[p])
-                for p in group.payments]
+            transfers = payee_transfers(group.payments, accounts)
             writing.append(timed(lambda: zengin.transfer_file(
                         consignor(config), PAY_DATE, transfers))[0])
         content = group.zengin_file

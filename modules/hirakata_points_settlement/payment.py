@@ -54,9 +54,8 @@ class Group(metaclass=PoolMeta):
                     'hirakata_points_settlement.msg_zengin_currency',
                     payment=payments[0].rec_name,
                     currency=self.journal.currency.code))
-        transfers = [transfer(p, accounts.get(p)) for p in payments]
         self.zengin_file = zengin.transfer_file(consignor(config), date,
-            transfers)
+            payee_transfers(payments, accounts))
         self.zengin_filename = 'zengin_%s.txt' % date.strftime('%Y%m%d')
         self.save()
 
@@ -99,24 +98,39 @@ def payee_accounts(payments):
     return {p: by_party.get(p.party) for p in payments}
 
 
-def transfer(payment, account):
-    "The transfer of payment into account, or why the file cannot pay it."
-    if payment.kind != 'payable':
-        raise PaymentFileError(gettext(
-                'hirakata_points_settlement.msg_zengin_receivable',
-                payment=payment.rec_name))
-    if not account or not account.zengin_complete():
-        raise PaymentFileError(gettext(
-                'hirakata_points_settlement.msg_zengin_no_account',
-                payment=payment.rec_name, party=payment.party.rec_name))
+def payee_transfers(payments, accounts):
+    """One transfer per payee and account, of the sum of its payments (a
+    store owed for several months or invoices is paid once, with one bank
+    fee), in the order of each payee's first payment; or why the file
+    cannot pay one of them."""
+    amounts = {}
+    for payment in payments:
+        account = accounts.get(payment)
+        if payment.kind != 'payable':
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_receivable',
+                    payment=payment.rec_name))
+        if not account or not account.zengin_complete():
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_no_account',
+                    payment=payment.rec_name, party=payment.party.rec_name))
+        key = (payment.party, account)
+        amounts[key] = amounts.get(key, 0) + payment.amount
+    return [transfer(party, account, amount)
+        for (party, account), amount in amounts.items()]
+
+
+def transfer(party, account, amount):
+    "The transfer of amount to party into account."
     bank = zengin_bank(account.bank.zengin_code)
     branch = zengin_branch(bank.code, account.zengin_branch)
+    # 顧客コード1: the payee, as the bank's statement will show it back
     return zengin.Transfer(bank_code=bank.code, bank_name=bank.kana,
         branch_code=branch.code, branch_name=branch.kana,
         deposit_type=account.zengin_deposit_type,
         account_number=account.zengin_number,
-        holder=account.zengin_holder, amount=payment.amount,
-        customer_code=payment.id)
+        holder=account.zengin_holder, amount=amount,
+        customer_code=party.id)
 
 
 def consignor(config):

@@ -69,6 +69,12 @@ def read_transfer_file(content):
         for line in lines]
 
 
+def split(amount, parts):
+    "amount in parts whole-yen instalments, the first taking the rest."
+    share = amount // parts
+    return [amount - share * (parts - 1)] + [share] * (parts - 1)
+
+
 def kana(text, width):
     "text as the file holds it in a C field."
     return text.ljust(width)
@@ -284,18 +290,20 @@ class ZenginTestCase(_DBTestCase):
             Period.confirm([period])
         return bakery, bookshop
 
-    def pay(self, company, journal, parties, date=dt.date(2026, 11, 30)):
-        """Payments of what the operator owes parties, approved and
-        processed as a payment group; returns the group."""
+    def pay(self, company, journal, parties, date=dt.date(2026, 11, 30),
+            instalments=1):
+        """Payments of what the operator owes parties, each line paid in
+        instalments, approved and processed as a payment group; returns
+        the group."""
         pool = Pool()
         Payment = pool.get('account.payment')
         Group = pool.get('account.payment.group')
         payments = Payment.create([{
                     'company': company.id, 'journal': journal.id,
                     'kind': 'payable', 'party': line.party.id,
-                    'line': line.id, 'amount': line.payment_amount,
-                    'date': date}
-                for party in parties for line in payable_lines(party)])
+                    'line': line.id, 'amount': amount, 'date': date}
+                for party in parties for line in payable_lines(party)
+                for amount in split(line.payment_amount, instalments)])
         Payment.submit(payments)
         Payment.approve(payments)
 
@@ -311,13 +319,16 @@ class ZenginTestCase(_DBTestCase):
         with set_company(company):
             journal = set_up_zengin(company)
             bakery, bookshop = self.october(company)
+            # each payable paid in two payments: the file still has one
+            # transfer (and one bank fee) per payee
             group = self.pay(company, journal,
-                [bakery.party, bookshop.party])
+                [bakery.party, bookshop.party], instalments=2)
             # the bakery: 1,000 less the 2% fee and its tax (20 + 2);
             # the bookshop: the payment notice of 500
             payments = sorted(group.payments, key=lambda p: p.id)
             self.assertEqual([(p.party.name, p.amount) for p in payments],
-                [("枚方パン", Decimal(978)), ("くずは書店", Decimal(500))])
+                [("枚方パン", Decimal(489)), ("枚方パン", Decimal(489)),
+                    ("くずは書店", Decimal(250)), ("くずは書店", Decimal(250))])
             self.assertEqual(group.zengin_filename, 'zengin_20261130.txt')
             # The auditor reads where the money went and changes nothing.
             Group = Pool().get('account.payment.group')
@@ -343,9 +354,9 @@ class ZenginTestCase(_DBTestCase):
                     int(d['顧客コード1']))
                 for d in [bakery_data, bookshop_data]], [
                 ('0009', '001', "ｼﾞﾝﾎﾞｳﾁﾖｳ", '1', '1111111', "ｶ)ﾋﾗｶﾀﾊﾟﾝ",
-                    978, payments[0].id),
+                    978, bakery.party.id),
                 ('0005', '001', "ﾎﾝﾃﾝ", '1', '2222222', "ｸｽﾞﾊｼﾖﾃﾝ", 500,
-                    payments[1].id)])
+                    bookshop.party.id)])
         self.assertEqual((int(trailer['合計件数']), int(trailer['合計金額'])),
             (2, 1478))
 
