@@ -134,7 +134,10 @@ def run(args):
     seconds, (company, journal, parties) = timed(
         lambda: load(args.stores))
     print("loaded in %.1f s" % seconds, flush=True)
-    with set_company(company):
+    from trytond.modules.hirakata_points import clock
+    # the file goes to the bank before its transfer date
+    with set_company(company), clock.frozen(
+            dt.datetime.combine(PAY_DATE, dt.time()) - dt.timedelta(days=5)):
         processing, building, writing = [], [], []
         for _ in range(args.runs):
             payments = approved_payments(company, journal, parties)

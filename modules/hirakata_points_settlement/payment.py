@@ -7,9 +7,13 @@ Only payables in yen into complete Japanese bank accounts can be in the
 file: anything else is refused before a file exists, so a file is never
 missing a payment of its group. A store is paid into its payout account, a
 transit operator into its first account with Zengin details."""
+import datetime as dt
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+
+from trytond.modules.hirakata_points import clock
 
 from . import zengin
 from .bank import zengin_bank, zengin_branch
@@ -54,8 +58,15 @@ class Group(metaclass=PoolMeta):
                     'hirakata_points_settlement.msg_zengin_currency',
                     payment=payments[0].rec_name,
                     currency=self.journal.currency.code))
+        transfers = payee_transfers(payments, accounts)
+        # a bank takes a transfer file before its transfer date
+        if date <= clock.today():
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_date_past',
+                    group=self.rec_name,
+                    date=date.strftime('%Y/%m/%d')))
         self.zengin_file = zengin.transfer_file(consignor(config), date,
-            payee_transfers(payments, accounts))
+            transfers)
         self.zengin_filename = 'zengin_%s.txt' % date.strftime('%Y%m%d')
         self.save()
 
@@ -82,6 +93,24 @@ class ProcessPayment(metaclass=PoolMeta):
         values = dict(values)
         values.pop('zengin_date', None)
         return super()._new_group(values)
+
+
+class PayLineStart(metaclass=PoolMeta):
+    __name__ = 'account.move.line.pay.start'
+
+    @classmethod
+    def default_date(cls):
+        """The next weekday in Hirakata: the earliest transfer date a bank
+        takes a file for (the lines' own maturity dates are in the
+        settled month, past)."""
+        return next_weekday(clock.today())
+
+
+def next_weekday(date):
+    date += dt.timedelta(days=1)
+    while date.weekday() >= 5:
+        date += dt.timedelta(days=1)
+    return date
 
 
 def payee_accounts(payments):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user, load_japanese)
 from trytond.modules.hirakata_points_pos.tests.tools import (
@@ -282,7 +283,6 @@ class ZenginTestCase(_DBTestCase):
             store.payout_account = bank_account(store.settlement_party(),
                 bank, branch, number, holder)
             store.save()
-        from trytond.modules.hirakata_points import clock
         with clock.frozen(at(dt.date(2026, 11, 5))):
             period, = Period.create([{'month': dt.date(2026, 10, 1)}])
             Period.compute([period])
@@ -291,10 +291,11 @@ class ZenginTestCase(_DBTestCase):
         return bakery, bookshop
 
     def pay(self, company, journal, parties, date=dt.date(2026, 11, 30),
-            instalments=1):
-        """Payments of what the operator owes parties, each line paid in
-        instalments, approved and processed as a payment group; returns
-        the group."""
+            instalments=1, today=None):
+        """Payments of what the operator owes parties on date, each line
+        paid in instalments, approved and processed as a payment group on
+        today (by default 5 days before, as a file goes to the bank a few
+        days before); returns the group."""
         pool = Pool()
         Payment = pool.get('account.payment')
         Group = pool.get('account.payment.group')
@@ -311,7 +312,37 @@ class ZenginTestCase(_DBTestCase):
             group = Group(company=company, journal=journal, kind='payable')
             group.save()
             return group
-        return Payment.process(payments, group)
+        with clock.frozen(at(today or date - dt.timedelta(days=5))):
+            return Payment.process(payments, group)
+
+    @with_transaction()
+    def test_transfer_date_must_be_after_today(self):
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            stores = self.october(company)
+            load_japanese()
+            # on the transfer date itself, and after it
+            for store, today in zip(stores,
+                    [dt.date(2026, 11, 30), dt.date(2026, 12, 1)]):
+                with self.subTest(today=today), \
+                        Transaction().set_context(language='ja'), \
+                        self.assertRaisesRegex(PaymentFileError,
+                            "2026/11/30です.*明日以降"):
+                    self.pay(company, journal, [store.party],
+                        date=dt.date(2026, 11, 30), today=today)
+
+    @with_transaction()
+    def test_pay_wizard_proposes_the_next_weekday_in_hirakata(self):
+        PayLineStart = Pool().get('account.move.line.pay.start')
+        for now, proposed in [
+                # Thursday 23:30 in Hirakata (14:30 UTC): Friday
+                (dt.datetime(2026, 12, 3, 14, 30), dt.date(2026, 12, 4)),
+                # Friday 09:00 in Hirakata (Friday 00:00 UTC): Monday
+                (dt.datetime(2026, 12, 4, 0, 0), dt.date(2026, 12, 7)),
+                ]:
+            with self.subTest(now=now), clock.frozen(now):
+                self.assertEqual(PayLineStart.default_date(), proposed)
 
     @with_transaction()
     def test_payment_group_makes_the_transfer_file(self):
