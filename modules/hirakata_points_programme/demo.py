@@ -5,9 +5,14 @@ import datetime as dt
 import random
 import uuid
 
+from trytond.modules.hirakata_points import clock
 from trytond.pool import Pool
 
 from .exceptions import ProgrammeError
+
+
+# The walking class meets weekly: two months of sessions, up to today's.
+SESSIONS = 9
 
 
 def load_programmes(today):
@@ -28,9 +33,9 @@ def load_programmes(today):
             dict(window, code='K-001', name="ひらかたウォーキング教室",
                 type=types[0].id, department=health.id, points=100,
                 first_time_bonus=50, min_age=60, budget=100000,
-                sessions=[('create', [{'name': "第%s回" % (5 - i),
+                sessions=[('create', [{'name': "第%s回" % (SESSIONS - i),
                                 'date': today - dt.timedelta(days=7 * i)}
-                            for i in range(0, 5)])]),
+                            for i in range(SESSIONS)])]),
             dict(window, code='V-001', name="公園清掃ボランティア",
                 type=types[2].id, department=health.id, rule='hour',
                 points=50, cap_per_person_year=2000, budget=200000,
@@ -47,12 +52,16 @@ def load_programmes(today):
     holders = Holder.search([], limit=60)
     for i, holder in enumerate(holders):
         # today's session is left for the venue terminal
-        for session in walking.sessions[:random.randint(0, 4)]:
-            try:
-                Participation.record(session, holder, channel='venue',
-                    key=uuid.uuid4().hex)
-            except ProgrammeError:  # under 60: refused, as at the venue
-                break
+        for session in walking.sessions[:random.randint(0, SESSIONS - 1)]:
+            # granted on the session's day: the settled months have the
+            # city's programme grants, so the city has invoices
+            with clock.frozen(dt.datetime.combine(session.date, dt.time(11),
+                        tzinfo=clock.city_timezone())):
+                try:
+                    Participation.record(session, holder, channel='venue',
+                        key=uuid.uuid4().hex)
+                except ProgrammeError:  # under 60: refused, as at the venue
+                    break
         if i % 3 == 0:
             Participation.record(volunteering.sessions[0], holder,
                 channel='import', key=uuid.uuid4().hex,

@@ -1,10 +1,15 @@
 """Demo data of the operator's books, for scripts/demo_data.py: the
-operator's company in yen, the city as a party, the books from the fiscal
-year of the oldest demo entry, every past day booked, and every past month
-settled but the last, which waits for the accountant to compute it."""
+operator's company in yen, the city as a party, a transit operator with
+its exchange catalogue and the residents' exchanges, community projects
+with donations and allocations, the books from the fiscal year of the
+oldest demo entry, every past day booked, and every past month settled
+but the last, which waits for the accountant to compute it."""
 import datetime as dt
+import random
+import uuid
 from decimal import Decimal
 
+from trytond.modules.hirakata_points import clock
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
@@ -81,6 +86,7 @@ def load_books(today):
         Store.write(stores, {'grant_fee_rate': Decimal(3),
                 'redeem_fee_rate': Decimal(2)})
         Store.write(stores[1:2], {'settlement_method': 'gross'})
+        load_uses(today)
         Booking.book_until()
         settle_months_before(today.replace(day=1) - dt.timedelta(days=1),
             oldest.date)
@@ -97,8 +103,8 @@ STORE_BRANCHES = [('0158', '520'), ('0159', '330'), ('0009', '001'),
 
 def set_up_payments(company, stores):
     """The Zengin payment journal, the operator as consignor and a payout
-    account for each store, so that the demo's accountant can pay the
-    stores by a transfer file."""
+    account for each store and transit operator, so that the demo's
+    accountant can pay them by a transfer file."""
     pool = Pool()
     Bank = pool.get('bank')
     Account = pool.get('bank.account')
@@ -127,6 +133,12 @@ def set_up_payments(company, stores):
     for store, payout in zip(stores, accounts):
         store.payout_account = payout
     pool.get('hirakata.store').save(stores)
+    # transit operators are paid into their first complete account
+    operators = {i.operator for i in pool.get('hirakata.exchange.item'
+            ).search([])}
+    Account.create([account(party, '0158', '520', '%07d' % (2000001 + n),
+                "ヒラカタコウツウ(カ")
+            for n, party in enumerate(operators)])
 
 
 def settle_months_before(last_month_end, first):
@@ -146,3 +158,122 @@ def settle_months_before(last_month_end, first):
                 Period.review([period])
                 Period.confirm([period])
             month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def at_noon(day):
+    return dt.datetime.combine(day, dt.time(12), tzinfo=clock.city_timezone())
+
+
+def months_back(today, count):
+    "The first days of the count months before today's, and today's."
+    first = today.replace(day=1)
+    months = [first]
+    for _ in range(count):
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+    return months
+
+
+def send_and_fulfil(operator, month_start):
+    """What the desk does on a month's first day: the requests sent the
+    month before were fulfilled; the month before's new ones are sent."""
+    pool = Pool()
+    Request = pool.get('hirakata.exchange.request')
+    Batch = pool.get('hirakata.exchange.batch')
+    with clock.frozen(at_noon(month_start)):
+        Request.fulfil(Request.search([('operator', '=', operator.id),
+                    ('state', '=', 'sent')]))
+        if Request.search([('operator', '=', operator.id),
+                    ('state', '=', 'new')]):
+            Batch.send(operator)
+
+
+def load_uses(today):
+    """Points used outside the stores over the last months, as residents
+    would at the desk: bus tickets, taxi coupons and IC card charges of a
+    transit operator, sent to it each month and fulfilled; donations to
+    community projects; the city's allocations of the expired points pool,
+    one approved, one waiting for its approver."""
+    pool = Pool()
+    Party = pool.get('party.party')
+    Item = pool.get('hirakata.exchange.item')
+    Request = pool.get('hirakata.exchange.request')
+    Project = pool.get('hirakata.community.project')
+    Allocation = pool.get('hirakata.community.allocation')
+    User = pool.get('res.user')
+    Account = pool.get('hirakata.point.account')
+    Entry = pool.get('hirakata.point.entry')
+
+    transit, = Party.create([{'name': "ひらかた交通株式会社",
+                'addresses': [('create', [{
+                                'street_unstructured': "大阪府枚方市岡東町1番1号"}])],
+                }])
+    items = Item.create([
+            {'code': 'BUS-1000', 'name': "路線バス回数券（1,000円分）",
+                'kind': 'ticket', 'operator': transit.id, 'points': 1000,
+                'stock': 200, 'holder_monthly_limit': 2},
+            {'code': 'TAXI-500', 'name': "タクシー利用券（500円分）",
+                'kind': 'coupon', 'operator': transit.id, 'points': 500,
+                'stock': 100, 'holder_monthly_limit': 4},
+            {'code': 'IC-500', 'name': "交通系ICカードへのチャージ（500円）",
+                'kind': 'ic_charge', 'operator': transit.id, 'points': 500},
+            ])
+    projects = Project.create([
+            {'code': 'KODOMO', 'name': "ひらかた子ども食堂",
+                'organiser': "枚方市社会福祉協議会",
+                'description': "地域の子どもたちに温かい食事を届けます。"},
+            {'code': 'MIMAMORI', 'name': "地域見守り活動",
+                'organiser': "枚方市 地域福祉課",
+                'description': "ひとり暮らしの高齢者の見守り活動を支えます。"},
+            ])
+    months = months_back(today, 2)
+    accounts = Account.search([('kind', '=', 'holder'),
+            ('balance', '>=', 500)], order=[('id', 'ASC')])
+    plan = []
+    for account in random.sample(accounts, min(40, len(accounts))):
+        # on a day after the holder's latest grant or use (as in the
+        # stores' demo), within the last months
+        latest, = Entry.search([('account', '=', account.id),
+                ('kind', '!=', 'expire')], order=[('date', 'DESC')], limit=1)
+        window = (today - months[0]).days
+        plan.append((max(latest.date,
+                    months[0] + dt.timedelta(days=random.randint(0, window))),
+                account.id))
+    plan.sort()
+    # Each month's first day: the requests of the month before are sent
+    # to the operator, and those sent the month before were fulfilled.
+    month_starts = months[1:]
+    for n, (day, account_id) in enumerate(plan):
+        while month_starts and month_starts[0] <= day:
+            send_and_fulfil(transit, month_starts.pop(0))
+        with clock.frozen(at_noon(day)):
+            account = Account(account_id)
+            available = account.available
+            fitting = [i for i in items if i.points <= available]
+            if not fitting:
+                continue
+            if n % 3 == 2:
+                Project.donate(random.choice(projects), account.holder,
+                    random.choice([100, 300, 500]), key=uuid.uuid4().hex,
+                    channel='backoffice')
+                continue
+            item = random.choice(fitting)
+            Request.exchange(account.holder, item, key=uuid.uuid4().hex,
+                channel='backoffice',
+                transit_card=('JE%014d' % n) if item.kind == 'ic_charge'
+                else None)
+    for month_start in month_starts:
+        send_and_fulfil(transit, month_start)
+    city, = User.search([('login', '=', 'city')]) or [None]
+    approver, = User.search([('login', '=', 'approver')]) or [None]
+    if not (city and approver):
+        return
+    with clock.frozen(at_noon(months[1] + dt.timedelta(days=14))):
+        with Transaction().set_user(city.id):
+            approved, = Allocation.create([{'project': projects[0].id,
+                        'points': 100, 'description':
+                        "夏休みの子ども食堂の食材費として（失効ポイントから）"}])
+        with Transaction().set_user(approver.id):
+            Allocation.approve([approved])
+    with Transaction().set_user(city.id):
+        Allocation.create([{'project': projects[1].id, 'points': 50,
+                    'description': "見守り活動の連絡用はがき代として"}])
