@@ -159,6 +159,21 @@ class RolesTestCase(_DBTestCase):
                 ('approved', 120, proposer, approver))
 
     @with_transaction()
+    def test_refused_button_reads_japanese_without_its_method_name(self):
+        # Tryton names the button by its method (approve); the Japanese
+        # message names the screen only.
+        fill_expired_pool(1000)
+        load_japanese()
+        kitchen = make_project('K1', "子ども食堂 ひらかた")
+        staff = make_user('city', 'group_city_staff', language='ja')
+        allocation_id = propose(staff, kitchen, 100)
+        with self.assertRaises(AccessButtonError) as refused:
+            rpc(staff, ALLOCATION, 'approve', [allocation_id])
+        self.assertRegex(refused.exception.message,
+            "^「[^」]+」でこの操作を行う権限がありません。$")
+        self.assertNotIn('approve', refused.exception.message)
+
+    @with_transaction()
     def test_accountants_send_fulfil_and_cancel_exchange_requests(self):
         pool = Pool()
         Account = pool.get('hirakata.point.account')
