@@ -152,13 +152,16 @@ def qualified_invoice(invoice):
                 'amount': '—'})
     total = invoice.total_amount
     if notice:
-        total_label = "お支払金額"
+        title, total_label = "支払通知書", "お支払金額"
     elif total < 0:
+        # A netting store owed money: the operator pays the balance, and
+        # the document is still the qualified invoice of its fees.
+        title = "支払通知書 兼 適格請求書"
         total_label = "差引お支払金額（当社からお支払いします）"
     else:
-        total_label = "ご請求金額"
+        title, total_label = "適格請求書", "ご請求金額"
     return {
-        'title': "支払通知書" if notice else "適格請求書",
+        'title': title,
         'number': invoice.number or '',
         'date': format_date(invoice.invoice_date),
         'period': ('%s〜%s' % (format_date(period.start_date),

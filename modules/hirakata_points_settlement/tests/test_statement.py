@@ -331,6 +331,36 @@ class StatementTestCase(_DBTestCase):
         self.assertTrue(to_pdf(content, 'invoice.odt').startswith(b'%PDF'))
 
     @with_transaction()
+    def test_netting_store_owed_money_gets_a_payment_notice(self):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Period = pool.get('hirakata.settlement.period')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            cafe = make_store("津田カフェ", code='S003',
+                redeem_fee_rate=Decimal(2))
+            hanako = create_holder("花子")
+            grant_at(at(day(OCTOBER, 3)), hanako.account, 1000,
+                create_programme())
+            redeem_at(at(day(OCTOBER, 6)), hanako.account, 600,
+                make_terminal(cafe))
+            with clock.frozen(at(day(NOVEMBER, 5))):
+                period, = Period.create([{'month': OCTOBER}])
+                Period.compute([period])
+                Period.review([period])
+                Period.confirm([period])
+            invoice, = Invoice.search([
+                    ('party', '=', cafe.settlement_party().id)])
+            _, content, _, _ = run_report(QUALIFIED_INVOICE, [invoice.id])
+        lines = odt_text(content).splitlines()
+        # 600 used, less the fee of 12 and its tax of 1
+        self.assertEqual((invoice.type, invoice.total_amount),
+            ('out', Decimal(-587)))
+        self.assertEqual(lines[0], "支払通知書 兼 適格請求書")
+        self.assertIn("差引お支払金額（当社からお支払いします）　587 円（税込）", lines)
+        self.assertIn("利用手数料（600ポイント × 2%）", lines)
+
+    @with_transaction()
     def test_tryton_invoice_report_prints_whole_yen(self):
         "Tryton's own invoice, printed by its accountants: unit prices in yen"
         pool = Pool()
