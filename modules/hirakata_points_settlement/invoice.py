@@ -4,8 +4,13 @@ use the clearing accounts of the daily moves."""
 from trytond.i18n import gettext
 from trytond.model import dualmethod, fields
 from trytond.model.exceptions import AccessError
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+# What Tryton lets change on a posted invoice and its lines, and a
+# confirmed settlement's invoices keep as issued.
+SETTLED_TEXTS = {'description', 'comment', 'reference', 'lines'}
+SETTLED_LINE_TEXTS = {'description', 'note', 'origin'}
 
 
 class Invoice(metaclass=PoolMeta):
@@ -23,6 +28,15 @@ class Invoice(metaclass=PoolMeta):
     def cancel(cls, invoices):
         cls.check_not_settled(invoices)
         super().cancel(invoices)
+
+    @classmethod
+    def check_modification(cls, mode, invoices, values=None, external=False):
+        super().check_modification(
+            mode, invoices, values=values, external=external)
+        # Tryton lets a posted invoice's texts change; what a settlement
+        # printed and sent (a qualified invoice) does not.
+        if mode == 'write' and values.keys() & SETTLED_TEXTS:
+            cls.check_not_settled(invoices)
 
     @classmethod
     def check_not_settled(cls, invoices):
@@ -49,6 +63,15 @@ class Invoice(metaclass=PoolMeta):
 
 class InvoiceLine(metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'write' and values.keys() & SETTLED_LINE_TEXTS:
+            Invoice = Pool().get('account.invoice')
+            Invoice.check_not_settled({l.invoice for l in lines
+                    if l.invoice})
 
     hirakata_line = fields.Many2One('hirakata.settlement.line',
         "Settlement Line", readonly=True, ondelete='RESTRICT')

@@ -366,6 +366,22 @@ class RolesTestCase(_DBTestCase):
                     rpc(accountant, INVOICE, button, ids)
             self.assertEqual({i.state for i in Invoice.browse(ids)},
                 {'posted'})
+            # nor the texts Tryton lets change on a posted invoice
+            invoice = Invoice(ids[0])
+            line = invoice.lines[0]
+            for field in ['description', 'comment', 'reference']:
+                with self.subTest(field=field), \
+                        self.assertRaises(AccessError):
+                    rpc(accountant, INVOICE, 'write', [invoice.id],
+                        {field: "書き換え"})
+            for field in ['description', 'note']:
+                with self.subTest(field=field), \
+                        self.assertRaises(AccessError):
+                    rpc(accountant, 'account.invoice.line', 'write',
+                        [line.id], {field: "書き換え"})
+            self.assertEqual((Invoice(invoice.id).description,
+                    Invoice(invoice.id).lines[0].description),
+                (invoice.description, line.description))
 
     @with_transaction()
     def test_party_balances_for_accountants_and_the_auditor_only(self):
