@@ -27,6 +27,9 @@ our read-only groups may not do), stays with Tryton's accountants."""
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Min
+
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
@@ -90,6 +93,33 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def default_hirakata_city(cls):
         return False
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        if module == 'hirakata_points_settlement':
+            cls._fill_hirakata_store()
+
+    @classmethod
+    def _fill_hirakata_store(cls):
+        """Migration: the store of settlement invoices made before
+        hirakata_store existed, from their settlement lines, so that its
+        staff read them (the record rules go by hirakata_store)."""
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        SettlementLine = pool.get('hirakata.settlement.line')
+        invoice = cls.__table__()
+        line = InvoiceLine.__table__()
+        settlement_line = SettlementLine.__table__()
+        store = line.join(settlement_line,
+            condition=line.hirakata_line == settlement_line.id
+            ).select(Min(settlement_line.store),
+                where=(line.invoice == invoice.id)
+                & (settlement_line.store != Null))
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*invoice.update([invoice.hirakata_store], [store],
+                where=(invoice.hirakata_period != Null)
+                & (invoice.hirakata_store == Null)))
 
 
 class Period(metaclass=PoolMeta):

@@ -14,6 +14,7 @@ from trytond.modules.hirakata_points_settlement.exceptions import (
     CommunityError, SettlementError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .test_community import fill_expired_pool, make_project, pool_balance
 from .test_exchange import exchange, holder_with, make_item, make_operator
@@ -382,6 +383,24 @@ class RolesTestCase(_DBTestCase):
             self.assertEqual((Invoice(invoice.id).description,
                     Invoice(invoice.id).lines[0].description),
                 (invoice.description, line.description))
+
+    @with_transaction()
+    def test_invoices_made_before_their_store_was_kept_get_it(self):
+        "Migration: the settlement lines tell an invoice's store"
+        Invoice = Pool().get(INVOICE)
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            made = {i.id: i.hirakata_store for i in period.invoices}
+            table = Invoice.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update([table.hirakata_store], [None]))
+            Invoice._fill_hirakata_store()
+            self.assertEqual(
+                {i.id: i.hirakata_store for i in Invoice.browse(made)},
+                made)
+        self.assertEqual(sorted(s.name for s in made.values() if s),
+            ["くずは書店", "くずは書店", "枚方パン"])
 
     @with_transaction()
     def test_party_balances_for_accountants_and_the_auditor_only(self):
