@@ -1,9 +1,17 @@
 """A store is a party of the operator's books: it is invoiced for the
 points it grants and paid for the points redeemed there (R24)."""
+from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+
+# What accountants change on a store: how it is settled and paid into.
+ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
+# Who may change the rest (the store module's access).
+STORE_EDITORS = ['group_operator', 'group_city_approver', 'group_admin']
 
 
 class Store(metaclass=PoolMeta):
@@ -32,6 +40,28 @@ class Store(metaclass=PoolMeta):
     @staticmethod
     def default_settlement_method():
         return 'netting'
+
+    @classmethod
+    def check_modification(cls, mode, stores, values=None, external=False):
+        super().check_modification(
+            mode, stores, values=values, external=external)
+        # Accountants write stores for their payout only; the model access
+        # they need for it would give them the whole record.
+        if (mode == 'write' and external
+                and values.keys() - ACCOUNTANT_FIELDS
+                and not cls._user_edits_stores()):
+            raise AccessError(gettext(
+                    'hirakata_points_settlement.msg_store_accountant_fields'))
+
+    @classmethod
+    def _user_edits_stores(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        Data = pool.get('ir.model.data')
+        if not Transaction().user:
+            return True
+        editors = {Data.get_id('hirakata_points', g) for g in STORE_EDITORS}
+        return bool(editors & set(User.get_groups()))
 
     def settlement_party(self):
         "The store's party, made with its address and accounts if missing."

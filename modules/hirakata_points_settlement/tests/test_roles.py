@@ -5,11 +5,13 @@ groups apply. Allocations under four eyes, exchange requests worked by
 accountants and read by city staff, invoices per store, city and
 auditor."""
 import datetime as dt
+from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
+from trytond.modules.hirakata_points_pos.tests.tools import make_store
 from trytond.modules.hirakata_points_settlement.exceptions import (
     CommunityError, SettlementError)
 from trytond.pool import Pool
@@ -20,7 +22,7 @@ from .test_community import fill_expired_pool, make_project, pool_balance
 from .test_exchange import exchange, holder_with, make_item, make_operator
 from .test_statement import (
     DOCUMENT, QUALIFIED_INVOICE, SPREADSHEET, confirmed_october)
-from .tools import rpc, set_up_operator
+from .tools import bank_account, rpc, set_up_operator
 
 ALLOCATION = 'hirakata.community.allocation'
 REQUEST = 'hirakata.exchange.request'
@@ -401,6 +403,35 @@ class RolesTestCase(_DBTestCase):
                 made)
         self.assertEqual(sorted(s.name for s in made.values() if s),
             ["くずは書店", "くずは書店", "枚方パン"])
+
+    @with_transaction()
+    def test_accountants_change_a_store_payout_and_method_only(self):
+        Store = Pool().get('hirakata.store')
+        company = set_up_operator()
+        with set_company(company):
+            load_japanese()
+            bakery = make_store("枚方パン", grant_fee_rate=Decimal(3))
+            payout = bank_account(bakery.settlement_party(), '0009', '001',
+                '1111111', "カ)ヒラカタパン")
+            accountant = make_user('accountant', 'group_accountant',
+                language='ja')
+            operator = make_user('operator', 'group_operator')
+            rpc(accountant, 'hirakata.store', 'write', [bakery.id],
+                {'payout_account': payout.id, 'settlement_method': 'gross'})
+            for values in [{'name': "別の店"},
+                    {'grant_fee_rate': Decimal(0)},
+                    {'payout_account': None, 'name': "別の店"}]:
+                with self.subTest(values=values), \
+                        self.assertRaisesRegex(AccessError,
+                            "振込先口座と精算方法だけです"):
+                    rpc(accountant, 'hirakata.store', 'write', [bakery.id],
+                        values)
+            rpc(operator, 'hirakata.store', 'write', [bakery.id],
+                {'name': "枚方パン工房"})
+            bakery = Store(bakery.id)
+            self.assertEqual((bakery.payout_account, bakery.settlement_method,
+                    bakery.grant_fee_rate, bakery.name),
+                (payout, 'gross', Decimal(3), "枚方パン工房"))
 
     @with_transaction()
     def test_party_balances_for_accountants_and_the_auditor_only(self):
