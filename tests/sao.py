@@ -72,10 +72,12 @@ class Sao:
         # From another page: a new hash alone would not reload sao.
         self.driver.get('about:blank')
         self.driver.get(self.url + '#' + self.database)
-        self.visible('#login').send_keys(login)
+        # (a loaded machine may take long to load sao and its session)
+        self.visible('#login', timeout=60).send_keys(login)
         self.driver.find_element(By.CSS_SELECTOR,
             '.login-dialog button[type=submit]').click()
-        self.visible('#ask-dialog-entry').send_keys(password + Keys.ENTER)
+        self.visible('#ask-dialog-entry', timeout=60).send_keys(
+            password + Keys.ENTER)
         self.visible('#menu .column-char')
         self.idle()
 

@@ -6,12 +6,15 @@ data, built once) for the whole class.
 
 docs/architecture.md's table of roles says who does what.
 """
+import datetime as dt
 import os
 import random
 import re
 import sys
 import unittest
+import uuid
 
+from selenium.webdriver.common.by import By
 from trytond import backend
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.browser import (
@@ -19,6 +22,8 @@ from trytond.modules.hirakata_points.tests.browser import (
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_settlement.demo import (
     load_books_committed)
+from trytond.modules.hirakata_points_settlement.payment import next_weekday
+from trytond.modules.hirakata_points_settlement.tests.tools import committed
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -27,6 +32,38 @@ from .sao import BackOfficeServerMixin, Sao
 
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import demo_data  # noqa: E402
+
+
+def exchange_settled():
+    pool = Pool()
+    Holder = pool.get('hirakata.holder')
+    Item = pool.get('hirakata.exchange.item')
+    Ledger = pool.get('hirakata.point.ledger')
+    Period = pool.get('hirakata.settlement.period')
+    Request = pool.get('hirakata.exchange.request')
+    User = pool.get('res.user')
+    Invoice = pool.get('account.invoice')
+    holder = Holder.search([], limit=1)[0]
+    Ledger.grant(holder.account, 500, key=uuid.uuid4().hex,
+        channel='backoffice', reason="交換のため")
+    coupon, = Item.search([('code', '=', 'TAXI-500')])
+    Request.exchange(holder, coupon, key=uuid.uuid4().hex,
+        channel='backoffice')
+    month = clock.today().replace(day=1)
+    month_end = (month + dt.timedelta(days=32)).replace(
+        day=1) - dt.timedelta(days=1)
+    accountant, = User.search([('login', '=', 'accountant')])
+    with Transaction().set_user(accountant.id), clock.frozen(
+            dt.datetime.combine(month_end + dt.timedelta(days=2),
+                dt.time(3))):
+        period, = Period.search([('month', '=', month)]) or (
+            Period.create([{'month': month}]))
+        Period.compute([period])
+        Period.review([period])
+        Period.confirm([period])
+    invoice, = Invoice.search([('hirakata_period', '=', period.id),
+            ('party.name', '=', "ひらかた交通株式会社")])
+    return month_end, int(invoice.total_amount)
 
 
 @unittest.skipUnless(backend.name == 'postgresql',
@@ -252,6 +289,71 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.assertEqual(sao.value('reviewed_by', "経理 担当"), "経理 担当")
         self.screenshot('settlement-computed-accountant')
         self.check()
+
+    def test_accountant_pays_the_transit_operator_by_zengin_file(self):
+        """Once a month is confirmed, the accountant pays what the operator
+        owes a transit operator: 支払対象明細 → 支払 (the transfer date
+        proposed), 申請, 承認, 処理; the payment group keeps the Zengin
+        file"""
+        month_end, payment = self.settle_an_exchange()
+        # the confirmed month's next working days: the clock (the
+        # server's too) stays there for the payment's transfer date
+        with clock.frozen(dt.datetime.combine(
+                    month_end + dt.timedelta(days=2), dt.time(3))):
+            proposed = next_weekday(month_end + dt.timedelta(days=2))
+            sao = self.sao
+            self.sign_in('accountant')
+            sao.open_menu("財務会計", "支払", "支払対象明細")
+            # (the months before may owe it too)
+            row = self.wait_row("ひらかた交通株式会社", '{:,}'.format(payment))
+            row.find_element(By.CSS_SELECTOR, 'input[type=checkbox]').click()
+            sao.tab().find_element(By.CSS_SELECTOR,
+                'nav.toolbar button#action').click()
+            sao.wait(lambda d: next((a for a in d.find_elements(
+                            By.CSS_SELECTOR, '.dropdown-menu a')
+                        if a.is_displayed() and a.text == "支払"), False)
+                ).click()
+            sao.idle()
+            self.assertEqual(sao.value('date'),
+                proposed.strftime('%Y/%m/%d'))
+            sao.button("支払", scope=sao.scope()).click()  # the date
+            sao.idle()
+            sao.button("支払", scope=sao.scope()).click()  # the journal
+            sao.idle()
+            sao.open_first()
+            self.assertEqual(sao.value('amount'), '{:,}'.format(payment))
+            sao.press("申請")
+            sao.press("承認")
+            sao.press("処理", confirm=True)
+            self.assertTrue(sao.rows())  # the payment group, opened
+            sao.open_first()
+            self.screenshot('payment-group-accountant')
+            self.check()
+        with Transaction().start(DB_NAME, 0):
+            Group = Pool().get('account.payment.group')
+            group, = Group.search([], order=[('id', 'DESC')], limit=1)
+            records = bytes(group.zengin_file).split(b'\r\n')
+        header, data, trailer, end = (r.decode('cp932') for r in records[:4])
+        self.assertEqual(records[4:], [b''])
+        self.assertEqual(header[54:58], proposed.strftime('%m%d'))
+        self.assertEqual(data[50:80].rstrip(), "ﾋﾗｶﾀｺｳﾂｳ(ｶ")
+        self.assertEqual(int(data[80:90]), payment)
+        self.assertEqual((int(trailer[1:7]), int(trailer[7:19])),
+            (1, payment))
+
+    def wait_row(self, *cells):
+        "The row of the list shown whose cells show cells."
+        return self.sao.wait(lambda d: next((r for r in self.sao.tab(
+                        ).find_elements(By.CSS_SELECTOR, '.treeview tbody tr')
+                    if r.is_displayed()
+                    and set(cells) <= set(r.text.splitlines())), False))
+
+    def settle_an_exchange(self):
+        """A resident exchanges a taxi coupon at the desk this month, which
+        is then settled (computed, reviewed and confirmed on the next
+        month's 2nd, as the accountant): (the month's last day, what the
+        operator owes the transit operator for the month)."""
+        return committed(exchange_settled, user=0)
 
     def test_allocation_proposed_by_city_staff_approved_by_approver(self):
         """City staff propose an allocation of expired points; a city
