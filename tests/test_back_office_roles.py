@@ -22,7 +22,7 @@ from trytond.modules.hirakata_points.tests.browser import (
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_settlement.demo import (
     load_books_committed)
-from trytond.modules.hirakata_points_settlement.payment import next_weekday
+from trytond.modules.hirakata_points_settlement.payment import next_bank_day
 from trytond.modules.hirakata_points_settlement.tests.tools import committed
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
@@ -300,7 +300,7 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         # server's too) stays there for the payment's transfer date
         with clock.frozen(dt.datetime.combine(
                     month_end + dt.timedelta(days=2), dt.time(3))):
-            proposed = next_weekday(month_end + dt.timedelta(days=2))
+            proposed = next_bank_day(month_end + dt.timedelta(days=2))
             sao = self.sao
             self.sign_in('accountant')
             sao.open_menu("財務会計", "支払", "支払対象明細")

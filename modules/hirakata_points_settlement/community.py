@@ -136,7 +136,7 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
     proposed_by = fields.Many2One('res.user', "Proposed By", readonly=True,
         help="Who proposed it: another must approve it.")
     approved_by = fields.Many2One('res.user', "Approved By", readonly=True)
-    approved_at = fields.Timestamp("Approved At", readonly=True)
+    approved_at = fields.DateTime("Approved At", readonly=True)
     state = fields.Selection([
             ('draft', "Draft"),
             ('approved', "Approved"),

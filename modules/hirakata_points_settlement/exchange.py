@@ -30,6 +30,7 @@ from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
+from trytond.model.exceptions import AccessError
 from trytond.model import (
     Check, DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow,
     fields)
@@ -230,6 +231,21 @@ class Request(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def check_modification(cls, mode, requests, values=None,
+            external=False):
+        super().check_modification(
+            mode, requests, values=values, external=external)
+        # The reason is the ledger's too (its reversal's): written while
+        # the request is new, then kept.
+        if mode == 'write' and external and 'cancel_reason' in values:
+            for request in requests:
+                if request.state != 'new':
+                    raise AccessError(gettext(
+                            'hirakata_points_settlement'
+                            '.msg_exchange_cancel_reason_kept',
+                            request=request.rec_name))
 
     @staticmethod
     def default_state():

@@ -33,9 +33,12 @@ class Invoice(metaclass=PoolMeta):
     def check_modification(cls, mode, invoices, values=None, external=False):
         super().check_modification(
             mode, invoices, values=values, external=external)
-        # Tryton lets a posted invoice's texts change; what a settlement
-        # printed and sent (a qualified invoice) does not.
-        if mode == 'write' and values.keys() & SETTLED_TEXTS:
+        # Tryton lets a posted invoice's texts and state be written (its
+        # workflow writes the state); what a settlement printed and sent
+        # (a qualified invoice) keeps both: posted, or paid once its
+        # payments reconcile it.
+        if mode == 'write' and (values.keys() & SETTLED_TEXTS
+                or values.get('state', 'posted') not in {'posted', 'paid'}):
             cls.check_not_settled(invoices)
 
     @classmethod

@@ -9,8 +9,10 @@ missing a payment of its group. A store is paid into its payout account, a
 transit operator into its first account with Zengin details."""
 import datetime as dt
 
+import jpholiday
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 
 from trytond.modules.hirakata_points import clock
@@ -20,6 +22,9 @@ from .bank import zengin_bank, zengin_branch
 from .exceptions import PaymentFileError
 
 ZENGIN = ('zengin', "Zengin Bulk Transfer")
+# What a payment pays, to whom and when.
+PAID_FIELDS = {'amount', 'date', 'party', 'line', 'kind', 'journal',
+    'company', 'currency'}
 
 
 class Journal(metaclass=PoolMeta):
@@ -38,6 +43,17 @@ class Group(metaclass=PoolMeta):
     zengin_file = fields.Binary("Zengin Transfer File",
         filename='zengin_filename', readonly=True)
     zengin_filename = fields.Char("Zengin File Name", readonly=True)
+
+    @classmethod
+    def check_modification(cls, mode, groups, values=None, external=False):
+        super().check_modification(
+            mode, groups, values=values, external=external)
+        # The file is what was sent to the bank: made by processing only.
+        if mode == 'write' and external:
+            for name in values.keys() & {'zengin_file', 'zengin_filename'}:
+                raise AccessError(gettext(
+                        'hirakata_points.msg_field_changed_by_buttons_only',
+                        **cls.__names__(field=name)))
 
     def process_zengin(self):
         "Make the group's transfer file; refuse what it cannot pay."
@@ -59,12 +75,18 @@ class Group(metaclass=PoolMeta):
                     payment=payments[0].rec_name,
                     currency=self.journal.currency.code))
         transfers = payee_transfers(payments, accounts)
-        # a bank takes a transfer file before its transfer date
+        # a bank takes a transfer file before its transfer date, for a
+        # day it transfers on
         if date <= clock.today():
             raise PaymentFileError(gettext(
                     'hirakata_points_settlement.msg_zengin_date_past',
                     group=self.rec_name,
                     date=date.strftime('%Y/%m/%d')))
+        if not bank_business_day(date):
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_bank_holiday',
+                    group=self.rec_name, date=date.strftime('%Y/%m/%d'),
+                    next=next_bank_day(date).strftime('%Y/%m/%d')))
         self.zengin_file = zengin.transfer_file(consignor(config), date,
             transfers)
         self.zengin_filename = 'zengin_%s.txt' % date.strftime('%Y%m%d')
@@ -73,6 +95,21 @@ class Group(metaclass=PoolMeta):
 
 class Payment(metaclass=PoolMeta):
     __name__ = 'account.payment'
+
+    @classmethod
+    def check_modification(cls, mode, payments, values=None,
+            external=False):
+        super().check_modification(
+            mode, payments, values=values, external=external)
+        # What was submitted is what is approved, processed and in the
+        # transfer file (the screen's read-only is the client's).
+        if mode == 'write' and external and values.keys() & PAID_FIELDS:
+            for payment in payments:
+                if payment.state != 'draft':
+                    raise AccessError(gettext(
+                            'hirakata_points_settlement'
+                            '.msg_payment_submitted',
+                            payment=payment.rec_name))
 
     @classmethod
     def process_method_with_group(cls):
@@ -100,15 +137,27 @@ class PayLineStart(metaclass=PoolMeta):
 
     @classmethod
     def default_date(cls):
-        """The next weekday in Hirakata: the earliest transfer date a bank
-        takes a file for (the lines' own maturity dates are in the
-        settled month, past)."""
-        return next_weekday(clock.today())
+        """The next bank business day in Hirakata: the earliest transfer
+        date a bank takes a file for (the lines' own maturity dates are in
+        the settled month, past)."""
+        return next_bank_day(clock.today())
 
 
-def next_weekday(date):
+# The banks' year-end break (銀行休業日 besides weekends and national
+# holidays): 31 December to 3 January.
+YEAR_END = {(12, 31), (1, 1), (1, 2), (1, 3)}
+
+
+def bank_business_day(date):
+    "Whether banks in Japan transfer money on date."
+    return (date.weekday() < 5 and not jpholiday.is_holiday(date)
+        and (date.month, date.day) not in YEAR_END)
+
+
+def next_bank_day(date):
+    "The first bank business day after date."
     date += dt.timedelta(days=1)
-    while date.weekday() >= 5:
+    while not bank_business_day(date):
         date += dt.timedelta(days=1)
     return date
 

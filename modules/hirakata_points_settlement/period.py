@@ -95,12 +95,12 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
             ('confirmed', "Confirmed"),
             ], "State", readonly=True, required=True, sort=False)
     computed_by = fields.Many2One('res.user', "Computed By", readonly=True)
-    computed_at = fields.Timestamp("Computed At", readonly=True)
+    computed_at = fields.DateTime("Computed At", readonly=True)
     reviewed_by = fields.Many2One('res.user', "Reviewed By", readonly=True)
-    reviewed_at = fields.Timestamp("Reviewed At", readonly=True)
+    reviewed_at = fields.DateTime("Reviewed At", readonly=True)
     confirmed_by = fields.Many2One('res.user', "Confirmed By",
         readonly=True)
-    confirmed_at = fields.Timestamp("Confirmed At", readonly=True)
+    confirmed_at = fields.DateTime("Confirmed At", readonly=True)
 
     @classmethod
     def __setup__(cls):

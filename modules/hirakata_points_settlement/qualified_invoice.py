@@ -47,6 +47,7 @@ CATEGORY_TEXTS = {
     'store_grant_fee': "付与手数料",
     'store_redeem': "協力店舗での利用ポイント",
     'store_redeem_fee': "利用手数料",
+    'transit_exchange': "交通事業者との交換ポイント",
     }
 METHOD_TEXTS = {
     'netting': "相殺（差額で精算）",

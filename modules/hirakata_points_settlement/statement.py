@@ -13,6 +13,7 @@ from collections import defaultdict
 import xlsxwriter
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.hirakata_points import clock
 from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
 from trytond.transaction import without_check_access
@@ -24,6 +25,7 @@ from .qualified_invoice import (
 PAYERS = [
     ('store', "The Store Pays the Operator"),
     ('operator', "The Operator Pays the Store"),
+    ('both', "Each Pays Its Document (Gross)"),
     ('none', "Nothing to Pay"),
     ]
 # What the documents print of who pays (see CATEGORY_TEXTS).
@@ -147,6 +149,11 @@ class Statement(ModelSQL, ModelView):
         balance = sum((signed(i, 'total_amount') for i in posted), ZERO)
         payer = 'store' if balance > 0 else (
             'operator' if balance < 0 else 'none')
+        amount_due = abs(balance)
+        if {i.type for i in posted} == {'out', 'in'}:
+            # gross: the store pays its invoice and is paid its payment
+            # notice, in full; the balance is nobody's to pay
+            payer, amount_due = 'both', None
         return cls(period=period, month=period.start_date, store=store,
             party=party,
             invoice_numbers=', '.join(i.number or '' for i in sorted(posted,
@@ -162,7 +169,7 @@ class Statement(ModelSQL, ModelView):
             untaxed_amount=sum((signed(i, 'untaxed_amount') for i in posted),
                 ZERO),
             tax_amount=sum((signed(i, 'tax_amount') for i in posted), ZERO),
-            balance=balance, payer=payer, amount_due=abs(balance))
+            balance=balance, payer=payer, amount_due=amount_due)
 
 
 class Period(metaclass=PoolMeta):
@@ -205,7 +212,7 @@ def statement_document(statement):
         'method': METHOD_TEXTS.get(store.settlement_method, ''),
         'issuer': _issuer_name(),
         'issuer_number': _issuer_number(),
-        'confirmed': format_date(period.confirmed_at.date()
+        'confirmed': format_date(clock.city_time(period.confirmed_at).date()
             if period.confirmed_at else None),
         'lines': lines,
         'granted_points': '{:,}'.format(statement.granted_points or 0),
@@ -214,10 +221,24 @@ def statement_document(statement):
         'redeem_fee': format_yen(statement.redeem_fee),
         'untaxed': format_yen(statement.untaxed_amount),
         'tax': format_yen(statement.tax_amount),
-        'payer': PAYER_TEXTS[statement.payer or 'none'],
-        'amount_due': format_yen(statement.amount_due),
+        'totals': [{'label': label, 'amount': format_yen(amount)}
+            for label, amount in payments(statement)],
         'invoice_numbers': statement.invoice_numbers or '',
         }
+
+
+def payments(statement):
+    """[(what it is, yen)]: who pays whom how much, a line per document
+    for a gross store."""
+    if statement.payer != 'both':
+        return [(PAYER_TEXTS[statement.payer or 'none'],
+                statement.amount_due or ZERO)]
+    posted = [i for i in statement.invoices if i.state != 'cancelled']
+    return [(PAYER_TEXTS[payer] + document, sum(
+                (i.total_amount for i in posted if i.type == type_), ZERO))
+        for payer, document, type_ in [
+            ('store', "（請求書）", 'out'),
+            ('operator', "（支払通知書）", 'in')]]
 
 
 def _issuer_name():
@@ -343,5 +364,7 @@ class StatementSpreadsheet(SpreadsheetReport):
             sheet.write(row, 0, label, bold)
             sheet.write_number(row, 1, int(value or 0), yen)
             row += 1
-        sheet.write(row, 0, PAYER_TEXTS[statement.payer or 'none'], bold)
-        sheet.write_number(row, 1, int(statement.amount_due or 0), yen_bold)
+        for label, amount in payments(statement):
+            sheet.write(row, 0, label, bold)
+            sheet.write_number(row, 1, int(amount), yen_bold)
+            row += 1

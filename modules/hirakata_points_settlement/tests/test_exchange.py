@@ -24,6 +24,10 @@ from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user, load_japanese)
 from trytond.modules.hirakata_points_settlement.exceptions import (
     ExchangeError, OutOfStock, OverLimit)
+from trytond.modules.hirakata_points_settlement.reconciliation import (
+    reconciliation)
+from trytond.modules.hirakata_points_settlement.tests.test_statement import (
+    QUALIFIED_INVOICE, odt_text, run_report)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     _DBTestCase, activate_module, with_transaction)
@@ -373,6 +377,21 @@ class ExchangeTestCase(_DBTestCase):
                     for i in period.invoices},
                 {k: Decimal(v) for k, v in ledger_exchanges(
                         OCTOBER, day(OCTOBER, 31)).items()})
+            # each operator's payment notice prints
+            _, content, _, _ = run_report(QUALIFIED_INVOICE,
+                [invoices["京阪バス"].id])
+            notice = odt_text(content).splitlines()
+            self.assertEqual(notice[0], "支払通知書")
+            self.assertIn("交通事業者との交換ポイント（600ポイント）", notice)
+            self.assertIn("お支払金額　600 円（税込）", notice)
+            # and so does the accountant's reconciliation, operator by
+            # operator
+            # (the holder's points were granted by nobody the month
+            # invoices: a row of their own)
+            self.assertEqual(sorted((r[2].name, r[3], r[4], r[5])
+                    for r in reconciliation(period) if r[2]), [
+                    ("京阪バス", -600, Decimal(-600), Decimal(0)),
+                    ("枚方タクシー", -1500, Decimal(-1500), Decimal(0))])
             # and the daily moves' clearing account is empty for October
             moves = Line.search([('account', '=', config.unsettled_uses.id),
                     ('move.state', '=', 'posted')])

@@ -227,6 +227,15 @@ class RolesTestCase(_DBTestCase):
         self.assertEqual(Account(holder.account.id).balance, balance + 500)
         self.assertEqual(Account.find_unbalanced(), [])
         self.assertEqual(Item(coupon.id).stock, coupon.stock)
+        # the reason stays as the ledger booked it, and so does a sent
+        # request's empty one
+        for request in [by_taxi, sent]:
+            with self.subTest(state=Request(request.id).state), \
+                    self.assertRaises(AccessError):
+                rpc(accountant, REQUEST, 'write', [request.id],
+                    {'cancel_reason': "書き換え"})
+        self.assertEqual((Request(by_taxi.id).cancel_reason,
+                cancelled.reversal.reason), ("窓口で取消の申出",) * 2)
 
     @with_transaction()
     def test_city_staff_read_exchange_requests_and_change_nothing(self):
@@ -369,14 +378,18 @@ class RolesTestCase(_DBTestCase):
                     rpc(accountant, INVOICE, button, ids)
             self.assertEqual({i.state for i in Invoice.browse(ids)},
                 {'posted'})
-            # nor the texts Tryton lets change on a posted invoice
+            # nor the texts and state Tryton lets be written on a posted
+            # invoice
             invoice = Invoice(ids[0])
             line = invoice.lines[0]
-            for field in ['description', 'comment', 'reference']:
-                with self.subTest(field=field), \
+            for values in [{'description': "書き換え"},
+                    {'comment': "書き換え"}, {'reference': "書き換え"},
+                    {'state': 'draft'}, {'state': 'cancelled'},
+                    {'state': 'validated'}]:
+                with self.subTest(values=values), \
                         self.assertRaises(AccessError):
-                    rpc(accountant, INVOICE, 'write', [invoice.id],
-                        {field: "書き換え"})
+                    rpc(accountant, INVOICE, 'write', [invoice.id], values)
+            self.assertEqual(Invoice(invoice.id).state, 'posted')
             for field in ['description', 'note']:
                 with self.subTest(field=field), \
                         self.assertRaises(AccessError):

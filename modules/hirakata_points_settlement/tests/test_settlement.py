@@ -157,7 +157,7 @@ class SettlementTestCase(_DBTestCase):
             self.assertEqual(invoices["くずは書店", 'in'].total_amount,
                 Decimal(500))
             self.assertEqual(invoiced_by_source(period),
-                {k: Decimal(v) for k, v in ledger_movements(
+                {k + (None,): Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
 
             # November settles the cancellation of October's grant
@@ -222,7 +222,7 @@ class SettlementTestCase(_DBTestCase):
                             pass  # already cancelled, or points spent
             october = settle(OCTOBER, at(day(NOVEMBER, 12)))
             self.assertEqual(invoiced_by_source(october),
-                {k: Decimal(v) for k, v in ledger_movements(
+                {k + (None,): Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
             self.assertTrue(any(e.date.month == 11 and e.reversal_of
                     and e.reversal_of.date.month == 10 for e in
@@ -238,12 +238,12 @@ class SettlementTestCase(_DBTestCase):
         self.assertEqual(sheet['A1'].value, "精算照合表 2026年10月")
         self.assertEqual(sheet['B3'].value, "一致")
         self.assertEqual([c.value for c in sheet[5]], ["協力店舗", "事業",
-                "台帳（ポイント）", "請求明細（円）", "差額（円）"])
+                "交通事業者", "台帳（ポイント）", "請求明細（円）", "差額（円）"])
         rows = list(sheet.iter_rows(min_row=6, values_only=True))
         body, total = rows[:-1], rows[-1]
         self.assertEqual(len(body), len([v for v in ledger.values() if v]))
-        self.assertTrue(all(r[4] == 0 and r[2] == r[3] for r in body))
-        self.assertEqual((total[0], total[2]), ("合計", sum(ledger.values())))
+        self.assertTrue(all(r[5] == 0 and r[3] == r[4] for r in body))
+        self.assertEqual((total[0], total[3]), ("合計", sum(ledger.values())))
         self.assertTrue(to_pdf(content, 'reconciliation.xlsx').startswith(
                 b'%PDF'))
 

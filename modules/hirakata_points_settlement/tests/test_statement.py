@@ -186,13 +186,13 @@ class StatementTestCase(_DBTestCase):
                     bakery_statement.payer, bakery_statement.amount_due),
                 (1070, Decimal(32), 100, Decimal(2), Decimal(3),
                     Decimal(1007), 'store', Decimal(1007)))
-            # gross: the invoice 400 + 10 + 5 + tax 2, the notice 500:
-            # the operator pays the store 83
+            # gross: the invoice 400 + 10 + 5 + tax 2, the notice 500,
+            # each paid in full (83 is the balance, nobody's to pay)
             books_statement = statements["くずは書店"]
             self.assertEqual((books_statement.tax_amount,
                     books_statement.balance, books_statement.payer,
                     books_statement.amount_due),
-                (Decimal(2), Decimal(-83), 'operator', Decimal(83)))
+                (Decimal(2), Decimal(-83), 'both', None))
             self.assertEqual(len(books_statement.invoices), 2)
 
             # confirming again makes none twice; the city has none
@@ -285,7 +285,8 @@ class StatementTestCase(_DBTestCase):
         text = odt_text(content)
         for expected in ["協力店舗精算書", "くずは書店 御中", "2026年10月分",
                 "期間: 2026/10/01〜2026/10/31", "総額（請求書と支払通知書）",
-                "運営会社から協力店舗様へお支払いする額　83 円（税込）",
+                "協力店舗様から運営会社へお支払いいただく額（請求書）　417 円（税込）",
+                "運営会社から協力店舗様へお支払いする額（支払通知書）　500 円（税込）",
                 "登録番号: " + OPERATOR_NUMBER, "協力店舗での利用ポイント",
                 "-500"]:
             self.assertIn(expected, text)

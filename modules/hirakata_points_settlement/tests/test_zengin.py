@@ -333,16 +333,39 @@ class ZenginTestCase(_DBTestCase):
                         date=dt.date(2026, 11, 30), today=today)
 
     @with_transaction()
-    def test_pay_wizard_proposes_the_next_weekday_in_hirakata(self):
+    def test_pay_wizard_proposes_the_next_bank_day_in_hirakata(self):
         PayLineStart = Pool().get('account.move.line.pay.start')
         for now, proposed in [
                 # Thursday 23:30 in Hirakata (14:30 UTC): Friday
                 (dt.datetime(2026, 12, 3, 14, 30), dt.date(2026, 12, 4)),
                 # Friday 09:00 in Hirakata (Friday 00:00 UTC): Monday
                 (dt.datetime(2026, 12, 4, 0, 0), dt.date(2026, 12, 7)),
+                # before the year-end break: the first Monday of 2027
+                (dt.datetime(2026, 12, 30, 3, 0), dt.date(2027, 1, 4)),
+                # Friday before 勤労感謝の日 (Monday 23 November 2026)
+                (dt.datetime(2026, 11, 20, 3, 0), dt.date(2026, 11, 24)),
                 ]:
             with self.subTest(now=now), clock.frozen(now):
                 self.assertEqual(PayLineStart.default_date(), proposed)
+
+    @with_transaction()
+    def test_transfer_date_must_be_a_bank_business_day(self):
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            stores = self.october(company)
+            load_japanese()
+            # a Saturday, and 勤労感謝の日 (a Monday)
+            for store, date, next_day in zip(stores,
+                    [dt.date(2026, 11, 28), dt.date(2026, 11, 23)],
+                    ["2026/11/30", "2026/11/24"]):
+                with self.subTest(date=date), \
+                        Transaction().set_context(language='ja'), \
+                        self.assertRaisesRegex(PaymentFileError,
+                            "%sは銀行の休業日.*%sなど" % (
+                                date.strftime('%Y/%m/%d'), next_day)):
+                    self.pay(company, journal, [store.party], date=date,
+                        today=dt.date(2026, 11, 16))
 
     @with_transaction()
     def test_payment_group_makes_the_transfer_file(self):
