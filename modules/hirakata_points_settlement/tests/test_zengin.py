@@ -24,8 +24,8 @@ from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
-    at, bank_account, grant_at, payable_lines, redeem_at, set_up_operator,
-    set_up_zengin)
+    at, bank_account, grant_at, payable_lines, redeem_at, rpc,
+    set_up_operator, set_up_zengin)
 
 # The specification's record layouts: (field, first byte (1-based),
 # length). N fields are digits right-aligned with zeros, C fields
@@ -413,6 +413,57 @@ class ZenginTestCase(_DBTestCase):
                     bookshop.party.id)])
         self.assertEqual((int(trailer['合計件数']), int(trailer['合計金額'])),
             (2, 1478))
+
+    @with_transaction()
+    def test_processed_payments_and_their_file_stay_as_sent(self):
+        "(and submitted ones: only a draft payment changes)"
+        pool = Pool()
+        Data = pool.get('ir.model.data')
+        Payment = pool.get('account.payment')
+        User = pool.get('res.user')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, bookshop = self.october(company)
+            group = self.pay(company, journal, [bakery.party])
+            submitted, = Payment.create([{'company': company.id,
+                        'journal': journal.id, 'kind': 'payable',
+                        'party': bookshop.party.id, 'amount': Decimal(100),
+                        'date': dt.date(2026, 11, 30)}])
+            Payment.submit([submitted])
+            accountant = create_user('keiri', 'group_accountant')
+            User.write([accountant], {
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    'groups': [('add', [Data.get_id('account_payment', g)
+                                for g in ['group_payment',
+                                    'group_payment_approval']])]})
+            load_japanese()
+            User.write([accountant], {'language': pool.get('ir.lang').search(
+                        [('code', '=', 'ja')])[0].id})
+            processed, = group.payments
+            for payment, values in [(processed, {'amount': Decimal(1)}),
+                    (processed, {'date': dt.date(2026, 12, 1)}),
+                    (submitted, {'party': bakery.party.id})]:
+                with self.subTest(state=payment.state, values=values), \
+                        self.assertRaisesRegex(AccessError,
+                            "下書きの間だけです"):
+                    rpc(accountant, 'account.payment', 'write',
+                        [payment.id], values)
+            for values in [{'zengin_file': b'HELLO'},
+                    {'zengin_filename': 'evil.txt'}]:
+                with self.subTest(values=values), \
+                        self.assertRaises(AccessError):
+                    rpc(accountant, 'account.payment.group', 'write',
+                        [group.id], values)
+            # back to draft, the submitted one changes
+            rpc(accountant, 'account.payment', 'draft', [submitted.id])
+            rpc(accountant, 'account.payment', 'write', [submitted.id],
+                {'amount': Decimal(90)})
+            self.assertEqual(
+                (Payment(processed.id).amount, Payment(submitted.id).amount,
+                    group.zengin_filename),
+                (Decimal(978), Decimal(90), 'zengin_20261130.txt'))
 
     @with_transaction()
     def test_payee_without_bank_account_refused(self):
