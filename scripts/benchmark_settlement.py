@@ -97,7 +97,9 @@ def load_entries(history, entries, stores, programmes):
     ledger holds history entries in all (70 % store grants of 1–30
     points, 30 % redemptions of 1–7). The month: 60 % store grants, 25 %
     redemptions at stores, 15 % programme grants; 1 % of them cancelled
-    the next day (in the month)."""
+    the next day (in the month). n picks the kind (n % 10 or n % 20) and
+    n / 10 or n / 20 the store or programme, so that every store both
+    grants and redeems and every programme grants."""
     first_account = ("(SELECT min(id) FROM hirakata_point_account "
         "WHERE kind = 'holder')")
     holders = ("(SELECT count(*) FROM hirakata_point_account "
@@ -115,7 +117,7 @@ def load_entries(history, entries, stores, programmes):
             CASE WHEN n %% 10 < 7 THEN 'grant' ELSE 'redeem' END,
             CASE WHEN n %% 10 < 7 THEN 1 + n %% 30 ELSE -(1 + n %% 7) END,
             0, DATE '%(start)s' - 1 - (n %% 400)::int, 'terminal',
-            'h-' || n, %(first_store)s + n %% %(stores)s, 0, now()
+            'h-' || n, %(first_store)s + n / 10 %% %(stores)s, 0, now()
         FROM generate_series(1, greatest(0, %(history)s - %(n)s
             - %(n)s / 100 - (SELECT count(*) FROM hirakata_point_entry))) n
         """ % values, bulk=True)
@@ -129,10 +131,10 @@ def load_entries(history, entries, stores, programmes):
             CASE WHEN n %% 20 BETWEEN 12 AND 16 THEN -(1 + n %% 7)
                 ELSE 1 + n %% 50 END,
             0, DATE '%(start)s' + (n %% 31)::int, 'terminal', 'm-' || n,
-            CASE WHEN n %% 20 < 17 THEN %(first_store)s + n %% %(stores)s
-                END,
+            CASE WHEN n %% 20 < 17 THEN %(first_store)s
+                + n / 20 %% %(stores)s END,
             CASE WHEN n %% 20 >= 17 THEN 'hirakata.programme,' ||
-                (%(first_programme)s + n %% %(programmes)s) END,
+                (%(first_programme)s + n / 20 %% %(programmes)s) END,
             0, now()
         FROM generate_series(1, %(n)s) n
         """ % values, bulk=True)

@@ -54,14 +54,24 @@ class Invoice(metaclass=PoolMeta):
 
     @dualmethod
     def update_taxes(cls, invoices, exception=False):
-        # A settlement posts the invoices it has just saved (and their
-        # taxes computed): posting's every save would compute them all
-        # again. Posting still checks each invoice's taxes (get_move
-        # calls update_taxes with exception=True).
+        # A settlement computes the taxes of the invoices it makes once,
+        # after their lines (Period.confirm): every other save of
+        # them (posting saves them several times, each time with the
+        # context they were made in) would compute them all again.
+        # Posting still checks each invoice's taxes (get_move calls
+        # update_taxes with exception=True).
         if (Transaction().context.get('_hirakata_taxes_computed')
                 and not exception):
             return
         super().update_taxes(invoices, exception=exception)
+
+    @classmethod
+    def _check_taxes(cls, invoices):
+        # It compares each line's taxes with its product's defaults and
+        # reads every line again to do so; lines without a product (all
+        # of a settlement's) have no defaults to compare with.
+        super()._check_taxes([i for i in invoices
+                if any(l.product for l in i.line_lines)])
 
 
 class InvoiceLine(metaclass=PoolMeta):

@@ -19,6 +19,7 @@ from trytond.report import Report
 from trytond.transaction import without_check_access
 
 from .books import MONTH_SHOWN, ZERO
+from .period import batches
 from .qualified_invoice import (
     CATEGORY_TEXTS, METHOD_TEXTS, format_date, format_yen)
 
@@ -117,6 +118,9 @@ class Statement(ModelSQL, ModelView):
     def create_for(cls, periods):
         """The statements of the stores with lines in periods (confirmed),
         each made once."""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('hirakata.settlement.line')
         made = {(s.period.id, s.store.id) for s in cls.search([
                     ('period', 'in', [p.id for p in periods])])}
         statements = []
@@ -124,12 +128,15 @@ class Statement(ModelSQL, ModelView):
             if period.state != 'confirmed':
                 continue
             lines = defaultdict(list)
-            for line in period.lines:
-                if line.store:
-                    lines[line.store].append(line)
+            for batch in batches(Line, [('period', '=', period.id)]):
+                for line in batch:
+                    if line.store:
+                        lines[line.store].append(line)
             invoices = defaultdict(list)
-            for invoice in period.invoices:
-                invoices[invoice.party].append(invoice)
+            for batch in batches(Invoice,
+                    [('hirakata_period', '=', period.id)]):
+                for invoice in batch:
+                    invoices[invoice.party].append(invoice)
             for store in sorted(lines, key=lambda s: (s.code or '', s.id)):
                 if (period.id, store.id) not in made:
                     party = lines[store][0].party
