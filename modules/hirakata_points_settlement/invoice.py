@@ -1,8 +1,10 @@
 """Invoices made by a settlement keep their period and line, so that the
 reconciliation can tie every invoice line to the ledger; their lines may
 use the clearing accounts of the daily moves."""
+from sql import Null
+
 from trytond.i18n import gettext
-from trytond.model import dualmethod, fields
+from trytond.model import Index, dualmethod, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
@@ -96,6 +98,11 @@ class InvoiceLine(metaclass=PoolMeta):
         # product's 4 decimals: a line reads ¥ 1,520, not ¥ 1,520.0000.
         # (A tuple: Tryton's invoice report reads its digits[1].)
         cls.unit_price.digits = (16, 0)
+        # (recomputing a month deletes its settlement lines: the foreign
+        # key's check finds their invoice lines by this index)
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.hirakata_line, Index.Equality()),
+                where=t.hirakata_line != Null))
 
     @classmethod
     def _account_domain(cls, type_):
