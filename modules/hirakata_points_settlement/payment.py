@@ -6,16 +6,18 @@ upload to the operator's bank.
 Only payables in yen into complete Japanese bank accounts can be in the
 file: anything else is refused before a file exists, so a file is never
 missing a payment of its group. A store is paid into its payout account, a
-transit operator into its first account with Zengin details."""
+transit operator into its first account with Zengin details; a payee gets
+one transfer of the sum of its payments. The transfer date is a bank
+business day after the city's today."""
 import datetime as dt
 
 import jpholiday
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.model.exceptions import AccessError
-from trytond.pool import Pool, PoolMeta
-
 from trytond.modules.hirakata_points import clock
+from trytond.pool import Pool, PoolMeta
 
 from . import zengin
 from .bank import zengin_bank, zengin_branch
