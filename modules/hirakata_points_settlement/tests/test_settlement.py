@@ -25,7 +25,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
 from .test_statement import as_user, run_report, to_pdf
-from .tools import at, grant_at, redeem_at, reverse_at, set_up_operator
+from .tools import (
+    at, grant_at, redeem_at, reverse_at, set_up_operator, settle)
 
 OCTOBER = dt.date(2026, 10, 1)
 NOVEMBER = dt.date(2026, 11, 1)
@@ -33,17 +34,6 @@ NOVEMBER = dt.date(2026, 11, 1)
 
 def day(month, number):
     return month.replace(day=number)
-
-
-def settle(month, moment):
-    "A period for month, computed, reviewed and confirmed at moment."
-    Period = Pool().get('hirakata.settlement.period')
-    with clock.frozen(moment):
-        period, = Period.create([{'month': month}])
-        Period.compute([period])
-        Period.review([period])
-        Period.confirm([period])
-    return period
 
 
 def ledger_movements(start, end):

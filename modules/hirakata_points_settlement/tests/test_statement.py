@@ -30,7 +30,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import at, grant_at, redeem_at, set_up_operator
+from .tools import at, grant_at, redeem_at, set_up_operator, settle
 
 # LibreOffice (scripts/install --browser installs it for the tests).
 SOFFICE = os.environ.get('SOFFICE', '/usr/bin/soffice')
@@ -69,11 +69,7 @@ def confirmed_october():
     grant_at(at(day(OCTOBER, 5)), hanako.account, 300, programme)
     redeem_at(at(day(OCTOBER, 6)), hanako.account, 500, at_books)
     redeem_at(at(day(OCTOBER, 7)), taro.account, 100, at_bakery)
-    with clock.frozen(at(day(NOVEMBER, 5))):
-        period, = Period.create([{'month': OCTOBER}])
-        Period.compute([period])
-        Period.review([period])
-        Period.confirm([period])
+    period = settle(OCTOBER, at(day(NOVEMBER, 5)))
     return Period(period.id), bakery, books
 
 
@@ -335,7 +331,6 @@ class StatementTestCase(_DBTestCase):
     def test_netting_store_owed_money_gets_a_payment_notice(self):
         pool = Pool()
         Invoice = pool.get('account.invoice')
-        Period = pool.get('hirakata.settlement.period')
         company = set_up_operator(fee_rate='5')
         with set_company(company):
             cafe = make_store("津田カフェ", code='S003',
@@ -345,11 +340,7 @@ class StatementTestCase(_DBTestCase):
                 create_programme())
             redeem_at(at(day(OCTOBER, 6)), hanako.account, 600,
                 make_terminal(cafe))
-            with clock.frozen(at(day(NOVEMBER, 5))):
-                period, = Period.create([{'month': OCTOBER}])
-                Period.compute([period])
-                Period.review([period])
-                Period.confirm([period])
+            settle(OCTOBER, at(day(NOVEMBER, 5)))
             invoice, = Invoice.search([
                     ('party', '=', cafe.settlement_party().id)])
             _, content, _, _ = run_report(QUALIFIED_INVOICE, [invoice.id])

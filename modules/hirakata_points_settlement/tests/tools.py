@@ -150,3 +150,14 @@ def rpc(user, name, method, *args, type='model', context=None):
                 Transaction().set_context(context):
             return spec.result(spec.decorate(getattr(Model, method))(
                     *args, **kwargs))
+
+
+def settle(month, moment):
+    "A period for month, computed, reviewed and confirmed at moment."
+    Period = Pool().get('hirakata.settlement.period')
+    with clock.frozen(moment):
+        period, = Period.create([{'month': month}])
+        Period.compute([period])
+        Period.review([period])
+        Period.confirm([period])
+    return period
