@@ -78,6 +78,14 @@ class SaoCatalogueTestCase(unittest.TestCase):
                 self.assertEqual(built[entry.msgid], [None, entry.msgstr])
 
 
+# Placeholders a translation leaves out on purpose: Tryton fills %(button)s
+# with the button's method name (approve), English in a Japanese message.
+DROPPED = {
+    'model:ir.message,text:msg_access_button_error': {'%(button)s'},
+    'model:ir.message,text:msg_button_state_record': {'%(button)s'},
+    }
+
+
 class TrytonCataloguesTestCase(unittest.TestCase):
     "Our catalogues for Tryton's modules, against the modules installed"
 
@@ -104,7 +112,9 @@ class TrytonCataloguesTestCase(unittest.TestCase):
         wrong = ['%s: %r -> %r' % (module, e.msgid, e.msgstr)
             for module, path in catalogues('ja').items()
             for e in entries(polib.pofile(path))
-            if placeholders(e.msgid) != placeholders(e.msgstr)]
+            if [p for p in placeholders(e.msgid)
+                if p not in DROPPED.get(e.msgctxt, ())]
+            != placeholders(e.msgstr)]
         self.assertEqual(wrong, [])
 
     def test_glossary_terms_are_used_as_chosen(self):
