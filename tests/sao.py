@@ -73,11 +73,24 @@ class Sao:
         self.driver.get('about:blank')
         self.driver.get(self.url + '#' + self.database)
         # (a loaded machine may take long to load sao and its session)
-        self.visible('#login', timeout=60).send_keys(login)
-        self.driver.find_element(By.CSS_SELECTOR,
-            '.login-dialog button[type=submit]').click()
-        self.visible('#ask-dialog-entry', timeout=60).send_keys(
-            password + Keys.ENTER)
+        field = self.visible('#login', timeout=60)
+        for _ in range(4):
+            # The dialog may still be filling itself in (its database
+            # list) when typed into: a submit then sends nothing, seen in
+            # long runs. Type again if it was cleared, and submit again.
+            if field.get_attribute('value') != login:
+                field.clear()
+                field.send_keys(login)
+            self.driver.find_element(By.CSS_SELECTOR,
+                '.login-dialog button[type=submit]').click()
+            try:
+                prompt = self.visible('#ask-dialog-entry', timeout=20)
+                break
+            except TimeoutException:
+                field = self.visible('#login')
+        else:
+            raise AssertionError("sao never asked for the password")
+        prompt.send_keys(password + Keys.ENTER)
         self.visible('#menu .column-char')
         self.idle()
 
