@@ -229,12 +229,12 @@ def load_uses(today):
     accounts = Account.search([('kind', '=', 'holder'),
             ('balance', '>=', 500)], order=[('id', 'ASC')])
     plan = []
+    window = (today - months[0]).days
     for account in random.sample(accounts, min(40, len(accounts))):
         # on a day after the holder's latest grant or use (as in the
         # stores' demo), within the last months
         latest, = Entry.search([('account', '=', account.id),
                 ('kind', '!=', 'expire')], order=[('date', 'DESC')], limit=1)
-        window = (today - months[0]).days
         plan.append((max(latest.date,
                     months[0] + dt.timedelta(days=random.randint(0, window))),
                 account.id))
@@ -271,7 +271,7 @@ def load_uses(today):
         with Transaction().set_user(city.id):
             approved, = Allocation.create([{'project': projects[0].id,
                         'points': 100, 'description':
-                        "夏休みの子ども食堂の食材費として（失効ポイントから）"}])
+                        "子ども食堂の食材費として（失効ポイントから）"}])
         with Transaction().set_user(approver.id):
             Allocation.approve([approved])
     with Transaction().set_user(city.id):
