@@ -23,6 +23,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
 
+from .test_roles import make_user
 from .tools import (
     at, bank_account, grant_at, payable_lines, redeem_at, rpc,
     set_up_operator, set_up_zengin)
@@ -431,16 +432,14 @@ class ZenginTestCase(_DBTestCase):
                         'party': bookshop.party.id, 'amount': Decimal(100),
                         'date': dt.date(2026, 11, 30)}])
             Payment.submit([submitted])
-            accountant = create_user('keiri', 'group_accountant')
-            User.write([accountant], {
-                    'companies': [('add', [company.id])],
-                    'company': company.id,
-                    'groups': [('add', [Data.get_id('account_payment', g)
+            load_japanese()
+            # (Tryton's payment groups, as the demo gives its accountants)
+            accountant = make_user('keiri', 'group_accountant',
+                language='ja')
+            User.write([accountant], {'groups': [('add', [
+                                Data.get_id('account_payment', g)
                                 for g in ['group_payment',
                                     'group_payment_approval']])]})
-            load_japanese()
-            User.write([accountant], {'language': pool.get('ir.lang').search(
-                        [('code', '=', 'ja')])[0].id})
             processed, = group.payments
             for payment, values in [(processed, {'amount': Decimal(1)}),
                     (processed, {'date': dt.date(2026, 12, 1)}),
