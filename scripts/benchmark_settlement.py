@@ -365,6 +365,8 @@ def liability(date, runs, results):
     report = measured_runs[-1][-1]
     raw, ((outstanding,),) = raw_timed(RAW_OUTSTANDING, (date,), runs)
     raw_sum, ((total,),) = raw_timed(RAW_SUM, (date,), runs)
+    # (SUM of no rows is NULL: a short history does not reach the date)
+    outstanding, total = outstanding or 0, total or 0
     results.add('liability report at %s' % date,
         [r[:3] for r in measured_runs], raw=raw,
         note='ledger %d, books %d, raw %d; plain raw sum %.3f s (%d)' % (
