@@ -268,9 +268,19 @@ class LiabilityStart(ModelView):
 
     @fields.depends('date')
     def on_change_date(self):
-        Configuration = Pool().get('hirakata.settlement.configuration')
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Date = pool.get('ir.date')
         if not self.date or not Configuration(1).company:
             return
+        today = Date.today()
+        if self.date > today:
+            # the books and the ledger of a day not come yet would read as
+            # today's: nothing to compare
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_liability_future',
+                    date=self.date.strftime('%Y/%m/%d'),
+                    today=today.strftime('%Y/%m/%d')))
         report = liability_report(self.date)
         for name, value in report.items():
             setattr(self, name, value)

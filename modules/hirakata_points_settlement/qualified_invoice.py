@@ -150,6 +150,17 @@ def line_description(line):
     return line.description or ''
 
 
+def document_title(invoice):
+    "What the document printed of invoice is."
+    if invoice.type == 'in':
+        return "支払通知書"
+    if invoice.total_amount < 0:
+        # A netting store owed money: the operator pays the balance, and
+        # the document is still the qualified invoice of its fees.
+        return "支払通知書 兼 適格請求書"
+    return "適格請求書"
+
+
 def qualified_invoice(invoice):
     """What a qualified invoice or payment notice prints of invoice, as
     plain values: titles, parties, lines, totals per tax rate."""
@@ -182,15 +193,13 @@ def qualified_invoice(invoice):
         taxes.append({'label': NOT_TAXED, 'base': format_yen(not_taxed),
                 'amount': '—'})
     total = invoice.total_amount
+    title = document_title(invoice)
     if notice:
-        title, total_label = "支払通知書", "お支払金額"
+        total_label = "お支払金額"
     elif total < 0:
-        # A netting store owed money: the operator pays the balance, and
-        # the document is still the qualified invoice of its fees.
-        title = "支払通知書 兼 適格請求書"
         total_label = "差引お支払金額（当社からお支払いします）"
     else:
-        title, total_label = "適格請求書", "ご請求金額"
+        total_label = "ご請求金額"
     return {
         'title': title,
         'number': invoice.number or '',
@@ -220,6 +229,20 @@ def qualified_invoice(invoice):
 class QualifiedInvoice(Report):
     "The settlement's qualified invoice or payment notice (ODT)."
     __name__ = 'hirakata.settlement.qualified_invoice'
+
+    @classmethod
+    def execute(cls, ids, data):
+        oext, content, direct_print, filename = super().execute(ids, data)
+        # The file is named as its document: a payment notice is not
+        # downloaded as 「適格請求書-…」.
+        if len(ids) == 1:
+            Invoice = Pool().get('account.invoice')
+            with without_check_access():
+                invoice = Invoice(ids[0])
+                title = document_title(invoice)
+            # (Tryton names it "<the action's name>-<the invoice>")
+            filename = '-'.join([title] + filename.split('-', 1)[1:])
+        return oext, content, direct_print, filename
 
     @classmethod
     def _execute(cls, records, header, data, action):

@@ -117,5 +117,27 @@ class BooksTestCase(_DBTestCase):
             self.assertEqual(again, [])
             self.assertEqual(liability_on_books(day), 105)
 
+    @with_transaction()
+    def test_liability_report_refuses_a_day_not_come_yet(self):
+        Start = Pool().get('hirakata.settlement.liability.start')
+        company = set_up_operator()
+        with set_company(company):
+            holder = create_holder()
+            day = dt.date(2026, 11, 2)
+            grant_at(at(day), holder.account, 100, None)
+            # midnight of the 3rd in Hirakata (still the 2nd in UTC): the
+            # 3rd is today, the 4th is to come
+            with clock.frozen(at(day + dt.timedelta(days=1), 0)):
+                Pool().get('hirakata.settlement.booking').book_until(day)
+                start = Start(date=day + dt.timedelta(days=1))
+                start.on_change_date()
+                self.assertEqual((start.ledger_points, start.books_amount,
+                        start.difference), (100, 100, 0))
+                start = Start(date=day + dt.timedelta(days=2))
+                with self.assertRaises(BooksError) as refused:
+                    start.on_change_date()
+                self.assertIn("2026/11/04", refused.exception.message)
+                self.assertIsNone(getattr(start, 'ledger_points', None))
+
 
 del _DBTestCase

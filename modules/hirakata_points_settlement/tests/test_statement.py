@@ -301,8 +301,7 @@ class StatementTestCase(_DBTestCase):
                 oext, content, _, name = run_report(QUALIFIED_INVOICE,
                     [invoice.id])
         self.assertEqual(oext, 'odt')
-        self.assertTrue(name.startswith("Qualified Invoice")
-            or name.startswith("適格請求書"))
+        self.assertEqual(name, "適格請求書-" + invoice.rec_name)
         text = odt_text(content)
         lines = text.splitlines()
         self.assertEqual(lines[0], "適格請求書")
@@ -343,7 +342,9 @@ class StatementTestCase(_DBTestCase):
             settle(OCTOBER, at(day(NOVEMBER, 5)))
             invoice, = Invoice.search([
                     ('party', '=', cafe.settlement_party().id)])
-            _, content, _, _ = run_report(QUALIFIED_INVOICE, [invoice.id])
+            _, content, _, name = run_report(QUALIFIED_INVOICE,
+                [invoice.id])
+        self.assertEqual(name, "支払通知書 兼 適格請求書-" + invoice.rec_name)
         lines = odt_text(content).splitlines()
         # 600 used, less the fee of 12 and its tax of 1
         self.assertEqual((invoice.type, invoice.total_amount),
@@ -385,7 +386,9 @@ class StatementTestCase(_DBTestCase):
             notice, = Invoice.search([('type', '=', 'in')])
             _, content, _, _ = run_report(QUALIFIED_INVOICE, [city.id])
             city_lines = odt_text(content).splitlines()
-            _, content, _, _ = run_report(QUALIFIED_INVOICE, [notice.id])
+            _, content, _, name = run_report(QUALIFIED_INVOICE,
+                [notice.id])
+            self.assertEqual(name, "支払通知書-" + notice.rec_name)
             notice_lines = odt_text(content).splitlines()
         self.assertEqual(city_lines[0], "適格請求書")
         self.assertIn("枚方市 御中", city_lines)
