@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
@@ -131,6 +132,17 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                         'hirakata_points_settlement.msg_zengin_kana',
                         text=values['zengin_consignor_name'], error=error))
         return values
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # The daily booking moves it on; written back, the days after it
+        # would be booked twice (refused) and the books would stop.
+        if mode == 'write' and external and 'booked_until' in values:
+            raise AccessError(gettext(
+                    'hirakata_points.msg_field_changed_by_buttons_only',
+                    **cls.__names__(field='booked_until')))
 
     def account(self, role):
         "The account of role (a key of ACCOUNT_CODES), or an error."

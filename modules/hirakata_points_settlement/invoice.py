@@ -13,6 +13,40 @@ from trytond.transaction import Transaction
 # confirmed settlement's invoices keep as issued.
 SETTLED_TEXTS = {'description', 'comment', 'reference', 'lines'}
 SETTLED_LINE_TEXTS = {'description', 'note', 'origin'}
+# What ties an invoice to a settlement (and its readers: the city, a
+# store): set by confirming a month only, never by a client nor copied.
+SETTLEMENT_LINKS = {
+    'account.invoice': {'hirakata_period', 'hirakata_city',
+        'hirakata_store'},
+    'account.invoice.line': {'hirakata_line'},
+    }
+
+
+def check_settlement_links(Model, records, values, external):
+    """Refuse a client's create or write of a settlement's links, and its
+    write of an invoice's state (the workflow's: paid is what payments
+    reconcile)."""
+    if not external:
+        return
+    names = SETTLEMENT_LINKS[Model.__name__]
+    if values is not None:
+        refused = values.keys() & names
+        if Model.__name__ == 'account.invoice':
+            refused |= values.keys() & {'state'}
+    else:
+        refused = {n for n in names for r in records if getattr(r, n)}
+    for name in sorted(refused):
+        raise AccessError(gettext(
+                'hirakata_points.msg_field_changed_by_buttons_only',
+                **Model.__names__(field=name)))
+
+
+def settlement_copy_default(Model, default):
+    "A copy is nobody's settlement: its links are not copied."
+    default = dict(default or {})
+    for name in SETTLEMENT_LINKS[Model.__name__]:
+        default.setdefault(name, False if name == 'hirakata_city' else None)
+    return default
 
 
 class Invoice(metaclass=PoolMeta):
@@ -32,9 +66,16 @@ class Invoice(metaclass=PoolMeta):
         super().cancel(invoices)
 
     @classmethod
+    def copy(cls, invoices, default=None):
+        return super().copy(invoices,
+            default=settlement_copy_default(cls, default))
+
+    @classmethod
     def check_modification(cls, mode, invoices, values=None, external=False):
         super().check_modification(
             mode, invoices, values=values, external=external)
+        if mode in {'create', 'write'}:
+            check_settlement_links(cls, invoices, values, external)
         # Tryton lets a posted invoice's texts and state be written (its
         # workflow writes the state); what a settlement printed and sent
         # (a qualified invoice) keeps both: posted, or paid once its
@@ -80,9 +121,16 @@ class InvoiceLine(metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
     @classmethod
+    def copy(cls, lines, default=None):
+        return super().copy(lines,
+            default=settlement_copy_default(cls, default))
+
+    @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
+        if mode in {'create', 'write'}:
+            check_settlement_links(cls, lines, values, external)
         if mode == 'write' and values.keys() & SETTLED_LINE_TEXTS:
             Invoice = Pool().get('account.invoice')
             Invoice.check_not_settled({l.invoice for l in lines

@@ -25,6 +25,8 @@ def registration_number(value):
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
+    hirakata_stores = fields.One2Many('hirakata.store', 'party', "Stores",
+        readonly=True)
     invoice_registration_number = fields.Char(
         "Invoice Registration Number",
         help="For qualified invoices: T and 13 digits.")

@@ -10,6 +10,7 @@ transit operator into its first account with Zengin details; a payee gets
 one transfer of the sum of its payments. The transfer date is a bank
 business day after the city's today."""
 import datetime as dt
+import re
 
 import jpholiday
 
@@ -27,6 +28,21 @@ ZENGIN = ('zengin', "Zengin Bulk Transfer")
 # What a payment pays, to whom and when.
 PAID_FIELDS = {'amount', 'date', 'party', 'line', 'kind', 'journal',
     'company', 'currency'}
+# What only the workflow and processing write: a payment's state and
+# group, a group's number, kind, journal, payments and file.
+PROCESSED_FIELDS = {
+    'account.payment': {'state', 'group'},
+    'account.payment.group': {'number', 'kind', 'journal', 'company',
+        'payments', 'zengin_file', 'zengin_filename'},
+    }
+
+
+def check_processed_fields(Model, values):
+    "Refuse a client's write of what only the workflow writes."
+    for name in sorted(values.keys() & PROCESSED_FIELDS[Model.__name__]):
+        raise AccessError(gettext(
+                'hirakata_points.msg_field_changed_by_buttons_only',
+                **Model.__names__(field=name)))
 
 
 class Journal(metaclass=PoolMeta):
@@ -50,12 +66,10 @@ class Group(metaclass=PoolMeta):
     def check_modification(cls, mode, groups, values=None, external=False):
         super().check_modification(
             mode, groups, values=values, external=external)
-        # The file is what was sent to the bank: made by processing only.
+        # The file is what was sent to the bank, the group what it pays:
+        # made by processing only.
         if mode == 'write' and external:
-            for name in values.keys() & {'zengin_file', 'zengin_filename'}:
-                raise AccessError(gettext(
-                        'hirakata_points.msg_field_changed_by_buttons_only',
-                        **cls.__names__(field=name)))
+            check_processed_fields(cls, values)
 
     def process_zengin(self):
         "Make the group's transfer file; refuse what it cannot pay."
@@ -89,9 +103,17 @@ class Group(metaclass=PoolMeta):
                     'hirakata_points_settlement.msg_zengin_bank_holiday',
                     group=self.rec_name, date=date.strftime('%Y/%m/%d'),
                     next=next_bank_day(date).strftime('%Y/%m/%d')))
-        self.zengin_file = zengin.transfer_file(consignor(config), date,
-            transfers)
-        self.zengin_filename = 'zengin_%s.txt' % date.strftime('%Y%m%d')
+        try:
+            self.zengin_file = zengin.transfer_file(consignor(config), date,
+                transfers)
+        except zengin.ZenginError as error:
+            # e.g. an amount wider than the format's 10 digits
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_zengin_file_refused',
+                    group=self.rec_name, error=str(error))) from error
+        # (a file per group: two groups of a date are two files)
+        self.zengin_filename = 'zengin_%s_%s.txt' % (
+            date.strftime('%Y%m%d'), re.sub(r'[^0-9A-Za-z-]', '', self.number))
         self.save()
 
 
@@ -104,7 +126,10 @@ class Payment(metaclass=PoolMeta):
         super().check_modification(
             mode, payments, values=values, external=external)
         # What was submitted is what is approved, processed and in the
-        # transfer file (the screen's read-only is the client's).
+        # transfer file (the screen's read-only is the client's); a
+        # processed payment does not go back to draft to be paid again.
+        if mode == 'write' and external:
+            check_processed_fields(cls, values)
         if mode == 'write' and external and values.keys() & PAID_FIELDS:
             for payment in payments:
                 if payment.state != 'draft':

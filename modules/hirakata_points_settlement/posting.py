@@ -14,7 +14,8 @@ from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateView, Wizard
 
@@ -246,6 +247,28 @@ def liability_on_books(date):
             & (move.state == 'posted')))
     amount, = cursor.fetchone()
     return int(amount)
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'account.move'
+
+    def cancel(self, default=None, reversal=False):
+        self.check_not_booked()
+        return super().cancel(default=default, reversal=reversal)
+
+    def check_not_booked(self):
+        """A day's booking and a confirmed month's invoice stay booked: a
+        cancelling move would part the books from the ledger and the
+        settlement; corrections go into the next month."""
+        pool = Pool()
+        Booking = pool.get('hirakata.settlement.booking')
+        Invoice = pool.get('account.invoice')
+        if isinstance(self.origin, Invoice):
+            Invoice.check_not_settled([self.origin])
+        if Booking.search([('move', '=', self.id)], limit=1):
+            raise AccessError(gettext(
+                    'hirakata_points_settlement.msg_move_booked',
+                    move=self.rec_name))
 
 
 class LiabilityStart(ModelView):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos.tests.tools import make_store
 from trytond.modules.hirakata_points_settlement.exceptions import (
@@ -22,7 +23,7 @@ from .test_community import fill_expired_pool, make_project, pool_balance
 from .test_exchange import exchange, holder_with, make_item, make_operator
 from .test_statement import (
     DOCUMENT, QUALIFIED_INVOICE, SPREADSHEET, confirmed_october)
-from .tools import bank_account, rpc, set_up_operator
+from .tools import at, bank_account, rpc, set_up_operator
 
 ALLOCATION = 'hirakata.community.allocation'
 REQUEST = 'hirakata.exchange.request'
@@ -398,6 +399,86 @@ class RolesTestCase(_DBTestCase):
             self.assertEqual((Invoice(invoice.id).description,
                     Invoice(invoice.id).lines[0].description),
                 (invoice.description, line.description))
+
+    @with_transaction()
+    def test_settled_invoices_their_moves_and_bookings_stay(self):
+        """Not marked paid by a client, not copied into the month nor
+        attached to it, their moves and the days' bookings not cancelled;
+        the daily booking's date not written back"""
+        pool = Pool()
+        Booking = pool.get('hirakata.settlement.booking')
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Data = pool.get('ir.model.data')
+        Invoice = pool.get(INVOICE)
+        User = pool.get('res.user')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            with clock.frozen(at(dt.date(2026, 11, 5))):
+                bookings = Booking.book_until(dt.date(2026, 10, 31))
+            self.assertTrue(bookings)
+            accountant = make_user('accountant', 'group_accountant')
+            User.write([accountant], {'groups': [('add', [
+                                Data.get_id('account', 'group_account')])]})
+            invoice = next(i for i in period.invoices
+                if i.hirakata_store == bakery)
+            with self.assertRaisesRegex(AccessError, "only through its"):
+                rpc(accountant, INVOICE, 'write', [invoice.id],
+                    {'state': 'paid'})
+            self.assertEqual(Invoice(invoice.id).state, 'posted')
+            copy_id, = rpc(accountant, INVOICE, 'copy', [invoice.id], {})
+            copy = Invoice(copy_id)
+            self.assertEqual((copy.state, copy.hirakata_period,
+                    copy.hirakata_store, copy.hirakata_city,
+                    {l.hirakata_line for l in copy.lines}),
+                ('draft', None, None, False, {None}))
+            for values in [{'hirakata_period': period.id},
+                    {'hirakata_store': bakery.id}, {'hirakata_city': True}]:
+                with self.subTest(values=values), \
+                        self.assertRaises(AccessError):
+                    rpc(accountant, INVOICE, 'write', [copy_id], values)
+            with self.assertRaises(AccessError):
+                rpc(accountant, 'account.invoice.line', 'write',
+                    [copy.lines[0].id],
+                    {'hirakata_line': invoice.lines[0].hirakata_line.id})
+            self.assertEqual(len(Invoice(invoice.id).hirakata_period.invoices),
+                len(period.invoices))
+            # a cancelling move would part the books from the settlement
+            # and from the ledger (Tryton's cancel wizard calls cancel)
+            for move in [invoice.move, bookings[0].move]:
+                with self.subTest(move=move.rec_name), \
+                        self.assertRaises(AccessError):
+                    move.cancel()
+            with self.assertRaises(AccessError):
+                rpc(accountant, 'hirakata.settlement.configuration', 'write',
+                    [1], {'booked_until': dt.date(2026, 10, 1)})
+            self.assertEqual(Configuration(1).booked_until,
+                dt.date(2026, 10, 31))
+
+    @with_transaction()
+    def test_store_staff_read_their_store_bank_accounts_only(self):
+        pool = Pool()
+        Account = pool.get('bank.account')
+        company = set_up_operator()
+        with set_company(company):
+            bakery = make_store("枚方パン", code='S001')
+            books = make_store("くずは書店", code='S002')
+            ours = bank_account(bakery.settlement_party(), '0009', '001',
+                '1111111', "ｶ)ﾋﾗｶﾀﾊﾟﾝ")
+            theirs = bank_account(books.settlement_party(), '0005', '001',
+                '2222222', "ｸｽﾞﾊｼﾖﾃﾝ")
+            clerk = make_user('clerk', 'group_store_staff', store=bakery)
+            accountant = make_user('accountant', 'group_accountant')
+            self.assertEqual(rpc(clerk, 'bank.account', 'search', []),
+                [ours.id])
+            with self.assertRaises(AccessError):
+                rpc(clerk, 'bank.account', 'read', [theirs.id],
+                    ['bank', 'zengin_holder'])
+            self.assertEqual(rpc(clerk, 'bank.account.number', 'search',
+                    []), [n.id for n in Account(ours.id).numbers])
+            self.assertEqual(
+                sorted(rpc(accountant, 'bank.account', 'search', [])),
+                sorted(a.id for a in Account.search([])))
 
     @with_transaction()
     def test_invoices_made_before_their_store_was_kept_get_it(self):

@@ -384,7 +384,8 @@ class ZenginTestCase(_DBTestCase):
             self.assertEqual([(p.party.name, p.amount) for p in payments],
                 [("枚方パン", Decimal(489)), ("枚方パン", Decimal(489)),
                     ("くずは書店", Decimal(250)), ("くずは書店", Decimal(250))])
-            self.assertEqual(group.zengin_filename, 'zengin_20261130.txt')
+            self.assertEqual(group.zengin_filename,
+                'zengin_20261130_%s.txt' % group.number)
             # The auditor reads where the money went and changes nothing.
             Group = Pool().get('account.payment.group')
             auditor = create_user('kansa', 'group_auditor')
@@ -449,10 +450,23 @@ class ZenginTestCase(_DBTestCase):
                             "下書きの間だけです"):
                     rpc(accountant, 'account.payment', 'write',
                         [payment.id], values)
+            # a processed payment does not go back to draft to be paid
+            # again, nor into another group; a group keeps what it pays
+            for payment, values in [(processed, {'state': 'draft'}),
+                    (processed, {'group': None}),
+                    (submitted, {'state': 'succeeded'})]:
+                with self.subTest(state=payment.state, values=values), \
+                        self.assertRaisesRegex(AccessError,
+                            "画面のボタンでのみ変更できます"):
+                    rpc(accountant, 'account.payment', 'write',
+                        [payment.id], values)
             for values in [{'zengin_file': b'HELLO'},
-                    {'zengin_filename': 'evil.txt'}]:
+                    {'zengin_filename': 'evil.txt'}, {'number': "FAKE-1"},
+                    {'kind': 'receivable'},
+                    {'payments': [('remove', [processed.id])]}]:
                 with self.subTest(values=values), \
-                        self.assertRaises(AccessError):
+                        self.assertRaisesRegex(AccessError,
+                            "画面のボタンでのみ変更できます"):
                     rpc(accountant, 'account.payment.group', 'write',
                         [group.id], values)
             # back to draft, the submitted one changes
@@ -462,7 +476,8 @@ class ZenginTestCase(_DBTestCase):
             self.assertEqual(
                 (Payment(processed.id).amount, Payment(submitted.id).amount,
                     group.zengin_filename),
-                (Decimal(978), Decimal(90), 'zengin_20261130.txt'))
+                (Decimal(978), Decimal(90),
+                    'zengin_20261130_%s.txt' % group.number))
 
     @with_transaction()
     def test_payee_without_bank_account_refused(self):
@@ -477,6 +492,30 @@ class ZenginTestCase(_DBTestCase):
                     self.assertRaisesRegex(PaymentFileError,
                         "くずは書店に.*口座がありません"):
                 self.pay(company, journal, [bakery.party, bookshop.party])
+
+    @with_transaction()
+    def test_amount_wider_than_the_file_refused_in_japanese(self):
+        "(10 digits of yen: a user error naming why, not a traceback)"
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, _ = self.october(company)
+            payment, = Payment.create([{'company': company.id,
+                        'journal': journal.id, 'kind': 'payable',
+                        'party': bakery.party.id,
+                        'amount': Decimal(99999999999),
+                        'date': dt.date(2026, 11, 30)}])
+            Payment.submit([payment])
+            Payment.approve([payment])
+            load_japanese()
+            with Transaction().set_context(language='ja'), \
+                    clock.frozen(at(dt.date(2026, 11, 25))), \
+                    self.assertRaisesRegex(PaymentFileError,
+                        "振込データを作成できません：振込金額は10桁まで"):
+                Payment.process([payment], lambda: self.group(
+                        company, journal, 'payable'))
 
     @with_transaction()
     def test_receivable_refused(self):
