@@ -456,6 +456,26 @@ class RolesTestCase(_DBTestCase):
                 dt.date(2026, 10, 31))
 
     @with_transaction()
+    def test_auditor_finds_payments_their_groups_and_moves(self):
+        pool = Pool()
+        Data = pool.get('ir.model.data')
+        company = set_up_operator()
+        with set_company(company):
+            auditor = make_user('auditor', 'group_auditor')
+            clerk = make_user('clerk', 'group_store_staff',
+                store=make_store("枚方パン"))
+            menus = {Data.get_id(m, n) for m, n in [
+                    ('account', 'menu_account'),
+                    ('account_payment', 'menu_payments'),
+                    ('account_payment', 'menu_payment_form_payable'),
+                    ('account_payment', 'menu_payment_group_form'),
+                    ('account', 'menu_move_form')]}
+            for user, seen in [(auditor, menus), (clerk, set())]:
+                with self.subTest(user=user.login):
+                    self.assertEqual(set(rpc(user, 'ir.ui.menu', 'search',
+                                [('id', 'in', list(menus))])), seen)
+
+    @with_transaction()
     def test_store_staff_read_their_store_bank_accounts_only(self):
         pool = Pool()
         Account = pool.get('bank.account')
