@@ -14,10 +14,11 @@ from trytond.transaction import Transaction
 SETTLED_TEXTS = {'description', 'comment', 'reference', 'lines'}
 SETTLED_LINE_TEXTS = {'description', 'note', 'origin'}
 # What ties an invoice to a settlement (and its readers: the city, a
-# store): set by confirming a month only, never by a client nor copied.
+# store; the document it was issued as): set by confirming a month (and
+# its first print) only, never by a client nor copied.
 SETTLEMENT_LINKS = {
     'account.invoice': {'hirakata_period', 'hirakata_city',
-        'hirakata_store'},
+        'hirakata_store', 'hirakata_document'},
     'account.invoice.line': {'hirakata_line'},
     }
 

@@ -33,6 +33,7 @@ from sql.aggregate import Min
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
+from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 NOT_TAXED = "不課税"
@@ -90,6 +91,16 @@ class Invoice(metaclass=PoolMeta):
     hirakata_store = fields.Many2One('hirakata.store', "Store",
         readonly=True, ondelete='RESTRICT',
         help="Made by a settlement for this store: its staff read it.")
+
+    # The qualified invoice as first printed, printed again as it was
+    # issued (the issuer keeps a copy of what it issued), whatever its
+    # parties' names or numbers become.
+    hirakata_document = fields.Binary("Issued Document", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._check_modify_exclude |= {'hirakata_document'}
 
     @classmethod
     def default_hirakata_city(cls):
@@ -245,12 +256,25 @@ class QualifiedInvoice(Report):
         return oext, content, direct_print, filename
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # (its first print of a posted invoice is kept: a write)
+        cls.__rpc__['execute'] = RPC(False)
+
+    @classmethod
     def _execute(cls, records, header, data, action):
         # Report.execute has checked that the user may read these invoices
         # (the action's groups, access, record rules): they print the
         # invoice whole, with the parties, taxes and period it refers to.
+        Invoice = Pool().get('account.invoice')
         with without_check_access():
-            return super()._execute(records, header, data, action)
+            invoice, = Invoice.browse([r.id for r in records])
+            if invoice.hirakata_document:
+                return 'odt', invoice.hirakata_document
+            oext, content = super()._execute(records, header, data, action)
+            if oext == 'odt' and invoice.state in {'posted', 'paid'}:
+                Invoice.write([invoice], {'hirakata_document': content})
+            return oext, content
 
     @classmethod
     def get_context(cls, records, header, data):

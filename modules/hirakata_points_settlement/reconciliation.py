@@ -96,7 +96,12 @@ class ReconciliationSpreadsheet(SpreadsheetReport):
         rows = reconciliation(period)
         matched = all(not r[5] for r in rows)
         sheet.write(2, 0, "結果")
-        sheet.write(2, 1, "一致" if matched else "不一致")
+        if period.state != 'confirmed':
+            # no invoice before confirming: nothing to reconcile yet
+            sheet.write(2, 1, "未確定（請求書は確定時に作成されます。"
+                "確定後に照合してください）")
+        else:
+            sheet.write(2, 1, "一致" if matched else "不一致")
         sheet.write_row(4, 0, ["協力店舗", "事業", "交通事業者",
                 "台帳（ポイント）", "請求明細（円）", "差額（円）"], head)
         for number, row in enumerate(rows, 5):

@@ -433,7 +433,8 @@ class RolesTestCase(_DBTestCase):
                     {l.hirakata_line for l in copy.lines}),
                 ('draft', None, None, False, {None}))
             for values in [{'hirakata_period': period.id},
-                    {'hirakata_store': bakery.id}, {'hirakata_city': True}]:
+                    {'hirakata_store': bakery.id}, {'hirakata_city': True},
+                    {'hirakata_document': b'PK fake'}]:
                 with self.subTest(values=values), \
                         self.assertRaises(AccessError):
                     rpc(accountant, INVOICE, 'write', [copy_id], values)

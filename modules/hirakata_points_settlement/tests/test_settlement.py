@@ -172,6 +172,26 @@ class SettlementTestCase(_DBTestCase):
             self.assertEqual(Period(period.id).state, 'reviewed')
 
     @with_transaction()
+    def test_reconciliation_of_a_month_not_confirmed_says_so(self):
+        "(no invoice yet: not 不一致 on every line)"
+        Period = Pool().get('hirakata.settlement.period')
+        company = set_up_operator()
+        with set_company(company):
+            holder = create_holder()
+            grant_at(at(day(OCTOBER, 3)), holder.account, 100,
+                make_terminal(make_store("枚方パン")))
+            with clock.frozen(at(day(NOVEMBER, 2))):
+                october, = Period.create([{'month': OCTOBER}])
+                Period.compute([october])
+            accountant = create_user('accountant', 'group_accountant')
+            with as_user(accountant):
+                _, content, _, _ = run_report(
+                    'hirakata.settlement.reconciliation', [october.id])
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        self.assertTrue(sheet['B3'].value.startswith("未確定"),
+            sheet['B3'].value)
+
+    @with_transaction()
     def test_random_month_reconciles_with_the_ledger(self):
         """Many stores and programmes, cancellations across the month
         boundary: the invoice lines of each store and programme sum to

@@ -327,6 +327,30 @@ class StatementTestCase(_DBTestCase):
         self.assertTrue(to_pdf(content, 'invoice.odt').startswith(b'%PDF'))
 
     @with_transaction()
+    def test_qualified_invoice_printed_again_as_issued(self):
+        "(its party renamed and numbered since: the copy kept is printed)"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            invoice, = Invoice.search([('party', '=', books.party.id),
+                    ('type', '=', 'out')])
+            user = create_user('accountant', 'group_accountant')
+            with as_user(user):
+                _, first, _, _ = run_report(QUALIFIED_INVOICE, [invoice.id])
+            Party.write([books.party], {'name': "くずは書店（新社名）",
+                    'invoice_registration_number': BAKERY_NUMBER})
+            with as_user(user):
+                _, again, _, _ = run_report(QUALIFIED_INVOICE, [invoice.id])
+        self.assertEqual(bytes(again), bytes(first))
+        text = odt_text(again)
+        self.assertIn("くずは書店 御中", text)
+        self.assertNotIn("新社名", text)
+        self.assertNotIn(BAKERY_NUMBER, text)
+
+    @with_transaction()
     def test_netting_store_owed_money_gets_a_payment_notice(self):
         pool = Pool()
         Invoice = pool.get('account.invoice')
