@@ -14,6 +14,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
 from .books import set_up_books
+from .payment import zengin_journal
 
 # Tryton's groups an accountant works in, beside ours: the books,
 # invoices and payments.
@@ -109,7 +110,6 @@ def set_up_payments(company, stores):
     Bank = pool.get('bank')
     Account = pool.get('bank.account')
     Configuration = pool.get('hirakata.settlement.configuration')
-    Journal = pool.get('account.payment.journal')
 
     def account(party, bank_code, branch, number, holder):
         return {'bank': Bank.from_zengin_code(bank_code).id,
@@ -123,9 +123,7 @@ def set_up_payments(company, stores):
             'zengin_consignor_code': '0000012345',
             'zengin_consignor_name': "ヒラカタポイントウンエイキコウ",
             'zengin_account': paying.id})
-    Journal.create([{'name': "全銀 総合振込", 'company': company.id,
-                'currency': company.currency.id,
-                'process_method': 'zengin'}])
+    zengin_journal("全銀 総合振込")
     accounts = Account.create([account(store.settlement_party(),
                 *STORE_BRANCHES[n % len(STORE_BRANCHES)],
                 '%07d' % (1000001 + n), "テンポ %03d" % (n + 1))

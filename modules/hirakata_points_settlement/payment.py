@@ -45,6 +45,25 @@ def check_processed_fields(Model, values):
                 **Model.__names__(field=name)))
 
 
+def zengin_journal(name):
+    """A payment journal of the operator's, processed as a Zengin transfer
+    file. A payment that succeeds (the bank transferred it) is booked by
+    Tryton's clearing: its payable moves to the bank deposits, the
+    invoice it pays is paid; the move is posted by the daily cron."""
+    pool = Pool()
+    Configuration = pool.get('hirakata.settlement.configuration')
+    Journal = pool.get('account.payment.journal')
+    AccountJournal = pool.get('account.journal')
+    config = Configuration.books()
+    company = config.company
+    journal, = Journal.create([{'name': name, 'company': company.id,
+                'currency': company.currency.id, 'process_method': 'zengin',
+                'clearing_account': config.account('bank_account').id,
+                'clearing_journal': AccountJournal.find({'type': 'cash'}).id,
+                'clearing_posting_delay': dt.timedelta(0)}])
+    return journal
+
+
 class Journal(metaclass=PoolMeta):
     __name__ = 'account.payment.journal'
 

@@ -417,6 +417,45 @@ class ZenginTestCase(_DBTestCase):
             (2, 1478))
 
     @with_transaction()
+    def test_transferred_payments_pay_the_invoices_from_the_bank(self):
+        "(Tryton's clearing: the payable to the bank deposits account)"
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Invoice = pool.get('account.invoice')
+        Journal = pool.get('account.payment.journal')
+        Payment = pool.get('account.payment')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, bookshop = self.october(company)
+            # what the operator owes: the bakery's net balance, the
+            # bookshop's payment notice (its fees are another invoice)
+            owed = [i for i in Invoice.search([('state', '=', 'posted'),
+                        ('party', 'in', [bakery.party.id,
+                                bookshop.party.id])])
+                if i.type == 'in' or i.total_amount < 0]
+            group = self.pay(company, journal,
+                [bakery.party, bookshop.party])
+            bank = Configuration(1).account('bank_account')
+            self.assertEqual(bank.balance, 0)
+            # the bank transferred on the 30th
+            with clock.frozen(at(dt.date(2026, 11, 30))):
+                Payment.succeed(group.payments)
+                Journal.cron_post_clearing_moves()
+            self.assertTrue(owed)
+            self.assertTrue(all(Invoice(i.id).reconciled for i in owed))
+            # (Tryton's queued task after the commit marks them paid)
+            Invoice.process(Invoice.browse(owed))
+            self.assertEqual({Invoice(i.id).state for i in owed}, {'paid'})
+            self.assertEqual(payable_lines(bakery.party)
+                + payable_lines(bookshop.party), [])
+            moves = {p.clearing_move for p in Payment.browse(group.payments)}
+            self.assertEqual({(m.state, m.date) for m in moves},
+                {('posted', dt.date(2026, 11, 30))})
+            self.assertEqual(Configuration(1).account('bank_account').balance,
+                -Decimal(978 + 500))
+
+    @with_transaction()
     def test_processed_payments_and_their_file_stay_as_sent(self):
         "(and submitted ones: only a draft payment changes)"
         pool = Pool()

@@ -8,6 +8,8 @@ from decimal import Decimal
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points_settlement.books import set_up_books
+from trytond.modules.hirakata_points_settlement.payment import (
+    zengin_journal)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction, TransactionError
@@ -104,7 +106,6 @@ def set_up_zengin(company):
     Returns the journal."""
     pool = Pool()
     Configuration = pool.get('hirakata.settlement.configuration')
-    Journal = pool.get('account.payment.journal')
     paying = bank_account(company.party, '0159', '103', '1234567',
         "ﾋﾗｶﾀﾎﾟｲﾝﾄｳﾝｴｲ(ｶ")
     Configuration.write([Configuration(1)], {
@@ -112,10 +113,7 @@ def set_up_zengin(company):
             'zengin_consignor_name': "ヒラカタポイントウンエイ(カ",
             'zengin_account': paying.id,
             })
-    journal, = Journal.create([{'name': "全銀 総合振込",
-                'company': company.id, 'currency': company.currency.id,
-                'process_method': 'zengin'}])
-    return journal
+    return zengin_journal("全銀 総合振込")
 
 
 def payable_lines(party):
