@@ -43,6 +43,10 @@ def _digits(value):
     return (value or '').strip().replace('-', '').replace(' ', '')
 
 
+# 受取人名 in the transfer file's data record
+HOLDER_WIDTH = 30
+
+
 class Bank(metaclass=PoolMeta):
     __name__ = 'bank'
 
@@ -156,6 +160,14 @@ class Account(metaclass=PoolMeta):
                 raise ZenginError(gettext(
                         'hirakata_points_settlement.msg_zengin_kana',
                         text=values['zengin_holder'], error=error))
+            # the file's 受取人名 is 30 half-width characters: a longer
+            # name would go to the bank cut
+            if len(values['zengin_holder']) > HOLDER_WIDTH:
+                raise ZenginError(gettext(
+                        'hirakata_points_settlement.msg_zengin_kana',
+                        text=values['zengin_holder'],
+                        error="口座名義は半角%d文字までです（%d文字）" % (
+                            HOLDER_WIDTH, len(values['zengin_holder']))))
         return values
 
     @classmethod

@@ -241,8 +241,14 @@ class ZenginTestCase(_DBTestCase):
                 "ひらかた　ぽいんと")
             self.assertEqual((account.zengin_number, account.zengin_holder),
                 ('0012345', "ﾋﾗｶﾀ ﾎﾟｲﾝﾄ"))
+            # (the longest the file takes: 30 half-width characters, each
+            # voiced kana two)
+            longest = bank_account(company.party, '0009', '001', '1234567',
+                "ガ" * 15)
+            self.assertEqual(len(longest.zengin_holder), 30)
             for number, holder in [('12345678', "ヒラカタ"), ('12a4567',
-                        "ヒラカタ"), ('1234567', "枚方ポイント")]:
+                        "ヒラカタ"), ('1234567', "枚方ポイント"),
+                    ('1234567', "ガ" * 15 + "ア")]:
                 with self.subTest(number=number, holder=holder), \
                         self.assertRaises(ZenginError):
                     bank_account(company.party, '0009', '001', number,
