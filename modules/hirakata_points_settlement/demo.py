@@ -79,6 +79,14 @@ def load_books(today):
                 Data.get_id('hirakata_points', 'group_accountant'))])
     User.write(accountants, {'groups': [('add', [
                         Data.get_id(*g) for g in ACCOUNTANT_GROUPS])]})
+    # an employee of the operator each: Tryton records who submitted,
+    # approved and posted (payments, invoices) by the user's employee
+    Employee = pool.get('company.employee')
+    for user in accountants:
+        employee, = Employee.create([{'company': company.id,
+                    'party': Party.create([{'name': user.name}])[0].id}])
+        User.write([user], {'employees': [('add', [employee.id])],
+                'employee': employee.id})
     oldest, = Entry.search([], order=[('date', 'ASC')], limit=1)
     with Transaction().set_context(company=company.id):
         set_up_books(company, fiscal_year_start(oldest.date), city=city,
