@@ -357,6 +357,15 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                 self._invoice('in', party, uses)]
         return [self._invoice('out', party, lines)]
 
+    def due_date(self):
+        """When the month's invoices are due: at the end of the next month
+        (月末締め翌月末払い), or on the day it is confirmed if later."""
+        Date = Pool().get('ir.date')
+        next_month_end = (self.end_date + dt.timedelta(days=1)).replace(
+            day=28) + dt.timedelta(days=4)
+        next_month_end -= dt.timedelta(days=next_month_end.day)
+        return max(next_month_end, Date.today())
+
     def _invoice(self, type_, party, lines):
         pool = Pool()
         Configuration = pool.get('hirakata.settlement.configuration')
@@ -369,6 +378,7 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
             invoice_date=self.end_date, hirakata_period=self,
             description='%s 精算' % self.rec_name)
         invoice.on_change_type()  # (which calls on_change_party)
+        invoice.payment_term_date = self.due_date()
         invoice_lines = []
         for line in lines:
             amount = line.amount if type_ == 'out' else -line.amount

@@ -130,6 +130,11 @@ class SettlementTestCase(_DBTestCase):
                     ("枚方パン", 'out'), ("枚方市", 'out')])
             self.assertTrue(all(i.state == 'posted'
                     for i in period.invoices))
+            # due at the end of November (月末締め翌月末払い), not overdue
+            # on the day they are confirmed
+            self.assertEqual({(i.payment_term_date,)
+                    + tuple({l.maturity_date for l in i.lines_to_pay})
+                    for i in period.invoices}, {(day(NOVEMBER, 30),) * 2})
             city = invoices["枚方市", 'out']
             # 300 points (outside tax) + fee 15 + 10% tax, rounded once
             # per rate on the invoice (1.5 → 2)
