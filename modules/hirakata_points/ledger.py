@@ -185,7 +185,8 @@ class Ledger(Model):
         if balance < points:
             raise InsufficientPoints(gettext(
                     'hirakata_points.msg_insufficient_points',
-                    points=points, available=balance))
+                    points='{:,}'.format(points),
+                    available='{:,}'.format(balance)))
         balance = _move_balance(account.id, -points)
         entry_id = _insert_entry(account.id, 'allocation', -points, balance,
             clock.today(), channel, origin, reason, key, digest,
@@ -442,7 +443,7 @@ def _move_balance(account_id, points):
     if not row:
         raise InsufficientPoints(gettext(
                 'hirakata_points.msg_insufficient_points',
-                points=-points, available=0))
+                points='{:,}'.format(-points), available=0))
     return row[0]
 
 
@@ -511,7 +512,8 @@ def _plan_debit(account_id, points, date, exclude=None):
     if available < points:
         raise InsufficientPoints(gettext(
                 'hirakata_points.msg_insufficient_points',
-                points=points, available=available))
+                points='{:,}'.format(points),
+                available='{:,}'.format(available)))
     takes = []
     for lot_id, remaining in lots:
         take = min(points, remaining)

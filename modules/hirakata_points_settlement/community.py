@@ -240,9 +240,9 @@ class Allocation(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
             except InsufficientPoints:
                 raise CommunityError(gettext(
                         'hirakata_points_settlement.msg_pool_insufficient',
-                        points=allocation.points,
-                        available=Account.pool_account(
-                            'expired_pool').balance))
+                        points='{:,}'.format(allocation.points),
+                        available='{:,}'.format(Account.pool_account(
+                                'expired_pool').balance)))
             allocation.entry = entry
             allocation.date = entry.date
             allocation.approved_by = Transaction().user

@@ -301,7 +301,8 @@ class Request(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         if available < points:
             raise InsufficientPoints(gettext(
                     'hirakata_points.msg_insufficient_points',
-                    points=points, available=available))
+                    points='{:,}'.format(points),
+                    available='{:,}'.format(available)))
         Item.take_stock(item, quantity)
         with without_check_access():
             request, = cls.create([{
