@@ -149,6 +149,13 @@ class Payment(metaclass=PoolMeta):
         # processed payment does not go back to draft to be paid again.
         if mode == 'write' and external:
             check_processed_fields(cls, values)
+        if mode == 'create' and external:
+            # (create and copy: a payment starts as a draft of no group)
+            for payment in payments:
+                check_processed_fields(cls, {name: None
+                        for name, start in [('state', 'draft'),
+                            ('group', None)]
+                        if getattr(payment, name) != start})
         if mode == 'write' and external and values.keys() & PAID_FIELDS:
             for payment in payments:
                 if payment.state != 'draft':

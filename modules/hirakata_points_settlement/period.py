@@ -230,6 +230,10 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         with Transaction().set_context(company=company.id,
                 _hirakata_taxes_computed=True):
             cls._lock_for_posting(periods, company)
+            # every day of the months booked before their books close
+            if periods:
+                pool.get('hirakata.settlement.booking').book_until(
+                    max(p.end_date for p in periods))
             invoices = []
             for period in cls.browse(periods):
                 invoices += period.make_invoices()
@@ -240,24 +244,28 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                         _hirakata_taxes_computed=False):
                     Invoice.update_taxes(batch)
                 Invoice.post(batch)
+            # A confirmed month is never changed: its accounting period
+            # closes, so that no move (a copy, a reversal, an entry by
+            # hand) is dated in it any more.
+            AccountPeriod = pool.get('account.period')
+            AccountPeriod.close([AccountPeriod.find(company,
+                        date=p.end_date, test_state=False) for p in periods])
         cls.write(periods, cls._signed('confirmed'))
 
     @classmethod
     def _lock_for_posting(cls, periods, company):
-        """Lock first what posting the invoices locks one at a time: the
-        strict sequences of the months' fiscal years (invoices, moves)
-        and, when a month has no move in the invoices' journals yet, the
-        journal periods. Each lock Tryton asks for restarts the
-        transaction with it; asked here, before any work, the restarts
-        are cheap, instead of each redoing every invoice made before it."""
+        """Lock first what posting the invoices and closing the months'
+        accounting periods lock: the strict sequences of the months'
+        fiscal years (invoices, moves), the journal periods and the
+        moves. Each lock Tryton asks for restarts the transaction with it;
+        asked here, before any work, the restarts are cheap, instead of
+        each redoing every invoice made before it."""
         pool = Pool()
         AccountPeriod = pool.get('account.period')
-        Journal = pool.get('account.journal')
         JournalPeriod = pool.get('account.journal.period')
+        Move = pool.get('account.move')
         Sequence = pool.get('ir.sequence.strict')
         sequences = set()
-        journals = [Journal.find({'type': t}) for t in ['revenue', 'expense']]
-        new_journal_period = False
         for period in periods:
             account_period = AccountPeriod.find(company,
                 date=period.end_date, test_state=False)
@@ -268,15 +276,9 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                             getattr(invoice_sequence, '%s_sequence' % name)
                             for name in ['out_invoice', 'out_credit_note',
                                 'in_invoice', 'in_credit_note'])))
-            for journal in filter(None, journals):
-                if not JournalPeriod.search([
-                            ('journal', '=', journal.id),
-                            ('period', '=', account_period.id),
-                            ], limit=1):
-                    new_journal_period = True
-        if new_journal_period:
-            JournalPeriod.lock()
         Sequence.lock([s for s in sequences if s._strict])
+        JournalPeriod.lock()
+        Move.lock()
 
     @classmethod
     def _signed(cls, step):

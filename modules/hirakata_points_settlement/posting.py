@@ -13,7 +13,8 @@ from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, dualmethod, fields)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
@@ -129,7 +130,8 @@ class Booking(ModelSQL, ModelView):
                     booking.move = cls._move(config, day, kind, points)
                     moves.append(booking.move)
                 bookings.append(booking)
-            with Transaction().set_user(0):
+            with Transaction().set_user(0), \
+                    Transaction().set_context(_hirakata_booking=True):
                 Move.save(moves)
                 Move.post(moves)
                 cls.save(bookings)
@@ -256,6 +258,23 @@ class Move(metaclass=PoolMeta):
         self.check_not_booked()
         return super().cancel(default=default, reversal=reversal)
 
+    @dualmethod
+    def post(cls, moves):
+        # The points liability is the ledger's outstanding points: only
+        # the daily booking posts on it (not a copy of a booking, not an
+        # entry by hand), or the books part from the ledger.
+        if not Transaction().context.get('_hirakata_booking'):
+            Configuration = Pool().get('hirakata.settlement.configuration')
+            config = Configuration(1)
+            liability = config.points_liability
+            for move in moves:
+                if liability and any(l.account == liability
+                        for l in move.lines):
+                    raise AccessError(gettext(
+                            'hirakata_points_settlement.msg_move_liability',
+                            move=move.rec_name, account=liability.rec_name))
+        super().post(moves)
+
     def check_not_booked(self):
         """A day's booking and a confirmed month's invoice stay booked: a
         cancelling move would part the books from the ledger and the
@@ -294,6 +313,10 @@ class LiabilityStart(ModelView):
         pool = Pool()
         Configuration = pool.get('hirakata.settlement.configuration')
         Date = pool.get('ir.date')
+        # (a client may call on_change without the wizard: the figures are
+        # for those who read the books' bookings, as the wizard's groups)
+        pool.get('ir.model.access').check(
+            'hirakata.settlement.booking', 'read')
         if not self.date or not Configuration(1).company:
             return
         today = Date.today()

@@ -3,9 +3,11 @@ liability on the books equal to the points outstanding (R23)."""
 import datetime as dt
 import random
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points import clock
-from trytond.modules.hirakata_points.tests.test_module import create_holder
+from trytond.modules.hirakata_points.tests.test_module import (
+    create_holder, create_user)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_store, make_terminal)
 from trytond.modules.hirakata_points_programme.tests.test_programme import (
@@ -16,7 +18,8 @@ from trytond.modules.hirakata_points_settlement.posting import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
-from .tools import at, grant_at, redeem_at, reverse_at, set_up_operator
+from .tools import (
+    at, grant_at, redeem_at, reverse_at, rpc, set_up_operator)
 
 
 def ledger_outstanding(date):
@@ -138,6 +141,16 @@ class BooksTestCase(_DBTestCase):
                     start.on_change_date()
                 self.assertIn("2026/11/04", refused.exception.message)
                 self.assertIsNone(getattr(start, 'ledger_points', None))
+                # the figures are the accountants' and the auditor's, not
+                # a store's asking by hand
+                clerk = create_user('clerk', 'group_store_staff')
+                with self.assertRaises(AccessError):
+                    rpc(clerk, 'hirakata.settlement.liability.start',
+                        'on_change', {'date': day}, ['date'])
+                auditor = create_user('kansa', 'group_auditor')
+                changes = rpc(auditor, 'hirakata.settlement.liability.start',
+                    'on_change', {'date': day}, ['date'])
+                self.assertEqual(changes['ledger_points'], 100)
 
 
 del _DBTestCase

@@ -7,6 +7,7 @@ auditor."""
 import datetime as dt
 from decimal import Decimal
 
+from trytond.exceptions import UserWarning
 from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
@@ -414,8 +415,8 @@ class RolesTestCase(_DBTestCase):
         company = set_up_operator(fee_rate='5')
         with set_company(company):
             period, bakery, books = confirmed_october()
-            with clock.frozen(at(dt.date(2026, 11, 5))):
-                bookings = Booking.book_until(dt.date(2026, 10, 31))
+            # (confirming booked October's days)
+            bookings = Booking.search([('date', '<=', dt.date(2026, 10, 31))])
             self.assertTrue(bookings)
             accountant = make_user('accountant', 'group_accountant')
             User.write([accountant], {'groups': [('add', [
@@ -450,6 +451,33 @@ class RolesTestCase(_DBTestCase):
                 with self.subTest(move=move.rec_name), \
                         self.assertRaises(AccessError):
                     move.cancel()
+            # nor copied, nor any move dated in the month: its accounting
+            # period is closed
+            AccountPeriod = pool.get('account.period')
+            self.assertEqual(AccountPeriod.find(company,
+                    date=dt.date(2026, 10, 31), test_state=False).state,
+                'closed')
+            for move in [invoice.move, bookings[0].move]:
+                with self.subTest(move=move.rec_name), \
+                        self.assertRaisesRegex(UserWarning, "closed"):
+                    rpc(accountant, 'account.move', 'copy', [move.id], {})
+            # and the points liability is posted on by the daily booking
+            # only, in any month (a copy of a booking, an entry by hand)
+            Move = pool.get('account.move')
+            liability = Configuration(1).points_liability
+            move_id, = rpc(accountant, 'account.move', 'create', [{
+                        'journal': bookings[0].move.journal.id,
+                        'date': dt.date(2026, 11, 5),
+                        'period': AccountPeriod.find(company,
+                            date=dt.date(2026, 11, 5)).id,
+                        'lines': [('create', [{'account': liability.id,
+                                        'debit': Decimal(100)}, {
+                                        'account': Configuration(1).account(
+                                            'adjustment_expense').id,
+                                        'credit': Decimal(100)}])]}])
+            with self.assertRaisesRegex(AccessError, "only the daily booking"):
+                rpc(accountant, 'account.move', 'post', [move_id])
+            self.assertEqual(Move(move_id).state, 'draft')
             with self.assertRaises(AccessError):
                 rpc(accountant, 'hirakata.settlement.configuration', 'write',
                     [1], {'booked_until': dt.date(2026, 10, 1)})

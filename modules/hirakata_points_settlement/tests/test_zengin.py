@@ -505,6 +505,25 @@ class ZenginTestCase(_DBTestCase):
                             "画面のボタンでのみ変更できます"):
                     rpc(accountant, 'account.payment', 'write',
                         [payment.id], values)
+            # nor is a payment created, or copied, processed or in a group
+            for method, args in [
+                    ('create', [[{'company': company.id,
+                                    'journal': journal.id, 'kind': 'payable',
+                                    'party': bakery.party.id,
+                                    'amount': Decimal(40),
+                                    'date': dt.date(2026, 11, 30),
+                                    'state': 'processing',
+                                    'group': group.id}]]),
+                    ('copy', [[processed.id], {'group': group.id}]),
+                    ('copy', [[submitted.id], {'state': 'approved'}])]:
+                with self.subTest(method=method, args=args), \
+                        self.assertRaisesRegex(AccessError,
+                            "画面のボタンでのみ変更できます"):
+                    rpc(accountant, 'account.payment', method, *args)
+            copy_id, = rpc(accountant, 'account.payment', 'copy',
+                [processed.id], {})
+            self.assertEqual((Payment(copy_id).state, Payment(copy_id).group),
+                ('draft', None))
             for values in [{'zengin_file': b'HELLO'},
                     {'zengin_filename': 'evil.txt'}, {'number': "FAKE-1"},
                     {'kind': 'receivable'},
