@@ -179,13 +179,16 @@ def backend_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def measured(func, commit=True, profile=None):
+def measured(func, commit=True, profile=None, then=None):
     """Run func in one transaction (rolled back unless commit), restarted
     as the dispatcher does when it asks for locks: (wall s, this process's
-    CPU s, its database backend's CPU s, result)."""
+    CPU s, its database backend's CPU s, result). then(), if given, runs
+    after func in the same transaction, untimed (its time is taken off),
+    and its result is the result."""
     from trytond.transaction import Transaction, TransactionError
     extras, result = {}, None
     cpu, wall = time.process_time(), time.perf_counter()
+    untimed = [0.0, 0.0, 0.0]
     while True:
         try:
             with Transaction().start(bench.DB, 0, **extras) as transaction:
@@ -200,6 +203,13 @@ def measured(func, commit=True, profile=None):
                 finally:
                     if profile:
                         profile.disable()
+                if then:
+                    start = (time.perf_counter(), time.process_time(),
+                        backend_cpu(pid))
+                    result = then()
+                    end = (time.perf_counter(), time.process_time(),
+                        backend_cpu(pid))
+                    untimed = [e - s for s, e in zip(start, end)]
                 if not commit:
                     raise Rollback
             break
@@ -207,12 +217,20 @@ def measured(func, commit=True, profile=None):
             # the dispatcher's restart, e.g. to take the locks asked for
             e.fix(extras)
             measured.restarts += 1
+            if os.environ.get('BENCH_RESTARTS'):
+                import traceback
+                frames = [f for f in traceback.extract_tb(e.__traceback__)
+                    if 'site-packages/trytond/transaction' not in f.filename]
+                print('    restart: %s %s at %s' % (type(e).__name__,
+                        getattr(e, '_table', ''), ' <- '.join(
+                            '%s:%d' % (f.filename.split('/')[-1], f.lineno)
+                            for f in frames[-4:])), flush=True)
         except Rollback:
             break
-    wall = time.perf_counter() - wall
-    cpu = time.process_time() - cpu
+    wall = time.perf_counter() - wall - untimed[0]
+    cpu = time.process_time() - cpu - untimed[1]
     try:
-        db_cpu = backend_cpu(pid) - db_cpu
+        db_cpu = backend_cpu(pid) - db_cpu - untimed[2]
     except FileNotFoundError:  # the backend ended with its connection
         db_cpu = float('nan')
     return wall, cpu, db_cpu, result
@@ -321,6 +339,9 @@ def settle(args, results):
 
         def confirm():
             Period.confirm([Period(period_id)])
+
+        def count():
+            "What confirm made (read after it, untimed)."
             invoices = Period(period_id).invoices
             return (len(invoices), sum(len(i.lines) for i in invoices),
                 sum(len(i.move.lines) for i in invoices))
@@ -341,7 +362,7 @@ def settle(args, results):
         for n in range(args.confirm_runs):
             last = n == args.confirm_runs - 1 and not args.rollback
             restarts = measured.restarts
-            *times, counts = measured(confirm, commit=last)
+            *times, counts = measured(confirm, commit=last, then=count)
             runs.append(times)
             print("    confirm run %d: %.2f s, %d restarts%s" % (n + 1,
                     times[0], measured.restarts - restarts,

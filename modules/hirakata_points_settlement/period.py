@@ -254,14 +254,19 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
 
     @classmethod
     def _lock_for_posting(cls, periods, company):
-        """Lock first what posting the invoices and closing the months'
-        accounting periods lock: the strict sequences of the months'
-        fiscal years (invoices, moves), the journal periods and the
-        moves. Each lock Tryton asks for restarts the transaction with it;
-        asked here, before any work, the restarts are cheap, instead of
-        each redoing every invoice made before it."""
+        """Lock first what booking the months' last days, posting the
+        invoices and closing the months' accounting periods lock: the
+        books' configuration, the strict sequences of the months' fiscal
+        years (invoices, moves), the journal periods, the moves and the
+        accounting periods (closing one checks their unique constraint
+        under a table lock). Each lock Tryton asks for restarts the
+        transaction with it; asked here, before any work, the restarts
+        are cheap, instead of each redoing every invoice made before it
+        (the periods' lock, asked last by closing, did all the work
+        twice)."""
         pool = Pool()
         AccountPeriod = pool.get('account.period')
+        Configuration = pool.get('hirakata.settlement.configuration')
         JournalPeriod = pool.get('account.journal.period')
         Move = pool.get('account.move')
         Sequence = pool.get('ir.sequence.strict')
@@ -277,8 +282,10 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                             for name in ['out_invoice', 'out_credit_note',
                                 'in_invoice', 'in_credit_note'])))
         Sequence.lock([s for s in sequences if s._strict])
+        Configuration.lock([Configuration.books()])
         JournalPeriod.lock()
         Move.lock()
+        AccountPeriod.lock()
 
     @classmethod
     def _signed(cls, step):
