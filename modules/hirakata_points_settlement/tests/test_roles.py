@@ -506,6 +506,13 @@ class RolesTestCase(_DBTestCase):
 
     @with_transaction()
     def test_store_staff_read_their_store_bank_accounts_only(self):
+        def found(user, model, domain):
+            "What user's search finds; nothing if it is refused."
+            try:
+                return rpc(user, model, 'search', domain)
+            except AccessError:
+                return []
+
         pool = Pool()
         Account = pool.get('bank.account')
         company = set_up_operator()
@@ -516,6 +523,12 @@ class RolesTestCase(_DBTestCase):
                 '1111111', "ｶ)ﾋﾗｶﾀﾊﾟﾝ")
             theirs = bank_account(books.settlement_party(), '0005', '001',
                 '2222222', "ｸｽﾞﾊｼﾖﾃﾝ")
+            # (an account may also carry Tryton's own numbers)
+            pool.get('bank.account.number').create([
+                    {'account': a.id, 'type': 'other', 'number': n}
+                    for a, n in [(ours, '1111111'), (theirs, '2222222')]])
+            bakery.payout_account, books.payout_account = ours, theirs
+            type(bakery).save([bakery, books])
             clerk = make_user('clerk', 'group_store_staff', store=bakery)
             accountant = make_user('accountant', 'group_accountant')
             self.assertEqual(rpc(clerk, 'bank.account', 'search', []),
@@ -528,6 +541,25 @@ class RolesTestCase(_DBTestCase):
             self.assertEqual(
                 sorted(rpc(accountant, 'bank.account', 'search', [])),
                 sorted(a.id for a in Account.search([])))
+            # nor through the parties and stores they read: a search on
+            # another store's account would tell its holder letter by
+            # letter
+            theirs_party = books.settlement_party().id
+            for model, path in [('party.party', 'bank_accounts'),
+                    ('hirakata.store', 'payout_account'),
+                    ('hirakata.store', 'party.bank_accounts')]:
+                for field, value in [('zengin_holder', 'ｸ%'),
+                        ('zengin_number', '2222222'),
+                        ('numbers.number', '%2222222%')]:
+                    domain = [('%s.%s' % (path, field), 'like', value)]
+                    with self.subTest(model=model, domain=domain):
+                        self.assertEqual(found(clerk, model, domain), [])
+                        self.assertTrue(
+                            rpc(accountant, model, 'search', domain))
+            self.assertEqual(rpc(clerk, 'party.party', 'search',
+                    [('rec_name', 'ilike', '%2222222%')]), [])
+            self.assertIn(theirs_party, rpc(accountant, 'party.party',
+                    'search', [('rec_name', 'ilike', '%2222222%')]))
 
     @with_transaction()
     def test_invoices_made_before_their_store_was_kept_get_it(self):
