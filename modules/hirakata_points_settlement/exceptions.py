@@ -37,3 +37,7 @@ class ZenginError(ValidationError):
 
 class PaymentFileError(UserError):
     "Payments the Zengin transfer file cannot pay."
+
+
+class PaymentDateError(UserError):
+    pass

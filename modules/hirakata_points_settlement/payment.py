@@ -19,10 +19,11 @@ from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.hirakata_points import clock
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 from . import zengin
 from .bank import zengin_bank, zengin_branch
-from .exceptions import PaymentFileError
+from .exceptions import PaymentDateError, PaymentFileError
 
 ZENGIN = ('zengin', "Zengin Bulk Transfer")
 # What a payment pays, to whom and when.
@@ -167,6 +168,28 @@ class Payment(metaclass=PoolMeta):
     @classmethod
     def process_method_with_group(cls):
         return super().process_method_with_group() + ['zengin']
+
+    @classmethod
+    def succeed(cls, payments):
+        # A transfer succeeds on its transfer date at the earliest, and
+        # its clearing entry (Tryton's, dated the day the wizard is
+        # given) cannot be dated before the money left the bank nor in
+        # the future.
+        today = clock.today()
+        date = Transaction().context.get('clearing_date') or today
+        for payment in payments:
+            if payment.journal.process_method != 'zengin':
+                continue
+            if date > today or (payment.date and date < payment.date):
+                raise PaymentDateError(gettext(
+                        'hirakata_points_settlement'
+                        '.msg_payment_succeed_date',
+                        payment=payment.rec_name,
+                        date=date.strftime('%Y/%m/%d'),
+                        transfer_date=(payment.date.strftime('%Y/%m/%d')
+                            if payment.date else '—'),
+                        today=today.strftime('%Y/%m/%d')))
+        super().succeed(payments)
 
 
 class ProcessPayment(metaclass=PoolMeta):

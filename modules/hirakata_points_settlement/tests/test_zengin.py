@@ -18,7 +18,7 @@ from trytond.modules.hirakata_points_programme.tests.test_programme import (
     create_programme)
 from trytond.modules.hirakata_points_settlement import zengin
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    PaymentFileError, ZenginError)
+    PaymentDateError, PaymentFileError, ZenginError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -444,6 +444,21 @@ class ZenginTestCase(_DBTestCase):
                 [bakery.party, bookshop.party])
             bank = Configuration(1).account('bank_account')
             self.assertEqual(bank.balance, 0)
+            # not before the transfer date, nor dated before it or later
+            # than today
+            load_japanese()
+            for today, date in [(dt.date(2026, 11, 27), None),
+                    (dt.date(2026, 12, 2), dt.date(2026, 11, 29)),
+                    (dt.date(2026, 12, 2), dt.date(2026, 12, 3))]:
+                with self.subTest(today=today, date=date), \
+                        clock.frozen(at(today)), \
+                        Transaction().set_context(clearing_date=date,
+                            language='ja'), \
+                        self.assertRaisesRegex(PaymentDateError,
+                            r'成功にできません.*振込指定日（2026/11/30）'):
+                    Payment.succeed(group.payments)
+            self.assertEqual({p.state for p in Payment.browse(
+                        group.payments)}, {'processing'})
             # the bank transferred on the 30th
             with clock.frozen(at(dt.date(2026, 11, 30))):
                 Payment.succeed(group.payments)
