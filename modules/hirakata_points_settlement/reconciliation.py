@@ -87,7 +87,7 @@ class ReconciliationSpreadsheet(SpreadsheetReport):
         yen = book.add_format({'num_format': '#,##0', 'border': 1})
         yen_bold = book.add_format({'num_format': '#,##0', 'bold': True,
                 'border': 1})
-        sheet = book.add_worksheet(period.rec_name)
+        sheet = cls.add_sheet(book, period.rec_name, landscape=True)
         sheet.set_column(0, 2, 30)
         sheet.set_column(3, 5, 18)
         sheet.write(0, 0, "精算照合表 %s" % period.rec_name, title)

@@ -301,6 +301,16 @@ class SpreadsheetReport(Report):
     def write_sheet(cls, book, record):
         raise NotImplementedError
 
+    @classmethod
+    def add_sheet(cls, book, name, landscape=False):
+        "A sheet that prints on A4, all its columns on one page's width."
+        sheet = book.add_worksheet(name)
+        sheet.set_paper(9)  # A4
+        if landscape:
+            sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        return sheet
+
 
 class StatementSpreadsheet(SpreadsheetReport):
     "A store's statement as a spreadsheet (XLSX), in Japanese."
@@ -319,7 +329,7 @@ class StatementSpreadsheet(SpreadsheetReport):
                 'border': 1})
         date = book.add_format({'num_format': 'yyyy/mm/dd'})
         cell = book.add_format({'border': 1})
-        sheet = book.add_worksheet(statement.month.strftime('%Y年%m月'))
+        sheet = cls.add_sheet(book, statement.month.strftime('%Y年%m月'))
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 3, 16)
         sheet.write(0, 0, "協力店舗精算書", title)

@@ -259,6 +259,14 @@ class SettlementTestCase(_DBTestCase):
         self.assertEqual(len(body), len([v for v in ledger.values() if v]))
         self.assertTrue(all(r[5] == 0 and r[3] == r[4] for r in body))
         self.assertEqual((total[0], total[3]), ("合計", sum(ledger.values())))
+        # printed on A4 landscape, every column on the page's width (one
+        # page wide, as many long as the rows need)
+        self.assertEqual((sheet.page_setup.paperSize,
+                sheet.page_setup.orientation,
+                sheet.page_setup.fitToWidth or 1,
+                sheet.page_setup.fitToHeight,
+                sheet.sheet_properties.pageSetUpPr.fitToPage),
+            (9, 'landscape', 1, 0, True))
         self.assertTrue(to_pdf(content, 'reconciliation.xlsx').startswith(
                 b'%PDF'))
 

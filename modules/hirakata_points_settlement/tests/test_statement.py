@@ -5,6 +5,7 @@ privilege for store staff, city staff, accountants and auditors."""
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -99,6 +100,11 @@ def to_pdf(content, name):
                 shutil.copy(kept, os.environ['HP_REPORTS'])
         with open(pdf, 'rb') as f:
             return f.read()
+
+
+def pdf_pages(pdf):
+    "How many pages a PDF LibreOffice made has."
+    return len(re.findall(rb'/Type\s*/Page\b(?!s)', pdf))
 
 
 @contextmanager
@@ -264,8 +270,11 @@ class StatementTestCase(_DBTestCase):
                 "協力店舗での利用ポイント": (100, None, -100),
                 "利用手数料": (100, 2, 2),
                 })
-        self.assertTrue(to_pdf(content, 'statement.xlsx').startswith(
-                b'%PDF'))
+        # printed on A4, every column on one page
+        self.assertEqual(sheet.page_setup.paperSize, 9)
+        pdf = to_pdf(content, 'statement.xlsx')
+        self.assertTrue(pdf.startswith(b'%PDF'))
+        self.assertEqual(pdf_pages(pdf), 1)
 
     @with_transaction()
     def test_statement_document_opens_in_libreoffice(self):
