@@ -12,6 +12,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, check_access
 
 from .exceptions import ZenginError
+from .rule_check import RulesCheckedOnExport
 from .zengin import CURRENT, ORDINARY, zengin_kana
 from .zengin import ZenginError as KanaError
 
@@ -98,7 +99,7 @@ class Bank(metaclass=PoolMeta):
 _ZENGIN = {'required': Eval('zengin', False)}
 
 
-class Account(metaclass=PoolMeta):
+class Account(RulesCheckedOnExport, metaclass=PoolMeta):
     __name__ = 'bank.account'
 
     zengin = fields.Function(fields.Boolean("Zengin"),
@@ -212,3 +213,7 @@ class Account(metaclass=PoolMeta):
             and zengin_branch(self.bank.zengin_code, self.zengin_branch)
             and self.zengin_deposit_type and self.zengin_number
             and self.zengin_holder)
+
+
+class AccountNumber(RulesCheckedOnExport, metaclass=PoolMeta):
+    __name__ = 'bank.account.number'

@@ -9,6 +9,8 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .rule_check import RulesCheckedOnExport
+
 # What Tryton lets change on a posted invoice and its lines, and a
 # confirmed settlement's invoices keep as issued.
 SETTLED_TEXTS = {'description', 'comment', 'reference', 'lines'}
@@ -50,7 +52,7 @@ def settlement_copy_default(Model, default):
     return default
 
 
-class Invoice(metaclass=PoolMeta):
+class Invoice(RulesCheckedOnExport, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     hirakata_period = fields.Many2One('hirakata.settlement.period',
@@ -118,7 +120,7 @@ class Invoice(metaclass=PoolMeta):
                 if any(l.product for l in i.line_lines)])
 
 
-class InvoiceLine(metaclass=PoolMeta):
+class InvoiceLine(RulesCheckedOnExport, metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
     @classmethod

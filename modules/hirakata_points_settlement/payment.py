@@ -175,11 +175,19 @@ class Payment(metaclass=PoolMeta):
         # its clearing entry (Tryton's, dated the day the wizard is
         # given) cannot be dated before the money left the bank nor in
         # the future.
+        pool = Pool()
+        Move = pool.get('account.move')
         today = clock.today()
         date = Transaction().context.get('clearing_date') or today
-        for payment in payments:
-            if payment.journal.process_method != 'zengin':
-                continue
+        zengin_payments = [p for p in payments
+            if p.journal.process_method == 'zengin']
+        for payment in zengin_payments:
+            if (not isinstance(date, dt.date)
+                    or isinstance(date, dt.datetime)):
+                raise PaymentDateError(gettext(
+                        'hirakata_points_settlement'
+                        '.msg_payment_succeed_date_invalid',
+                        payment=payment.rec_name))
             if date > today or (payment.date and date < payment.date):
                 raise PaymentDateError(gettext(
                         'hirakata_points_settlement'
@@ -190,6 +198,11 @@ class Payment(metaclass=PoolMeta):
                             if payment.date else '—'),
                         today=today.strftime('%Y/%m/%d')))
         super().succeed(payments)
+        # posted now, not by the next run of Tryton's cron: a draft
+        # clearing entry could still be dated otherwise by hand
+        Move.post([m for m in (p.clearing_move
+                    for p in cls.browse(zengin_payments))
+                if m and m.state == 'draft'])
 
 
 class ProcessPayment(metaclass=PoolMeta):

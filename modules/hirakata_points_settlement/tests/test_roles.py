@@ -301,6 +301,20 @@ class RolesTestCase(_DBTestCase):
                 with self.assertRaises(AccessError):
                     rpc(staff, 'account.invoice.line', 'read',
                         [invoice.lines[0].id], ['amount'])
+                # (an export checks the rules in Python, where the lines'
+                # rule through their invoice always held)
+                for model, ids, names in [
+                        (INVOICE, [invoice.id], ['number']),
+                        ('account.invoice.line', [invoice.lines[0].id],
+                            ['description', 'amount'])]:
+                    with self.assertRaises(AccessError):
+                        rpc(staff, model, 'export_data', ids, names)
+                with self.assertRaises(AccessError):
+                    rpc(staff, INVOICE, 'on_change_with',
+                        {'id': invoice.id}, ['party_lang'])
+            self.assertEqual(rpc(staff, 'account.invoice.line',
+                    'export_data', [mine[0].lines[0].id], ['amount']),
+                [[mine[0].lines[0].amount]])
             with self.assertRaises(AccessError):
                 rpc(staff, INVOICE, 'write', [mine[0].id],
                     {'description': "x"})
@@ -558,6 +572,30 @@ class RolesTestCase(_DBTestCase):
                             rpc(accountant, model, 'search', domain))
             self.assertEqual(rpc(clerk, 'party.party', 'search',
                     [('rec_name', 'ilike', '%2222222%')]), [])
+            # nor through exports (Tryton evaluates the rules in Python
+            # there) or on_change calls with the account's id
+            theirs_number, = Account(theirs.id).numbers
+            for model, call, args in [
+                    ('bank.account', 'export_data',
+                        [[theirs.id], ['zengin_holder', 'zengin_branch']]),
+                    ('bank.account.number', 'export_data',
+                        [[theirs_number.id], ['number']]),
+                    ('party.party', 'export_data',
+                        [[theirs_party], ['bank_accounts/zengin_holder']]),
+                    ('party.party', 'export_data_domain',
+                        [[], ['name', 'bank_accounts/zengin_holder']]),
+                    ('bank.account', 'on_change_with',
+                        [{'id': theirs.id}, ['zengin_branch_kana']]),
+                    ('bank.account', 'on_change',
+                        [{'id': theirs.id}, ['bank']]),
+                    ]:
+                with self.subTest(model=model, call=call):
+                    with self.assertRaises(AccessError):
+                        rpc(clerk, model, call, *args)
+            self.assertEqual(rpc(clerk, 'bank.account', 'export_data',
+                    [ours.id], ['zengin_holder']), [["ｶ)ﾋﾗｶﾀﾊﾟﾝ"]])
+            self.assertEqual(rpc(accountant, 'bank.account', 'export_data',
+                    [theirs.id], ['zengin_holder']), [["ｸｽﾞﾊｼﾖﾃﾝ"]])
             self.assertIn(theirs_party, rpc(accountant, 'party.party',
                     'search', [('rec_name', 'ilike', '%2222222%')]))
 

@@ -428,7 +428,6 @@ class ZenginTestCase(_DBTestCase):
         pool = Pool()
         Configuration = pool.get('hirakata.settlement.configuration')
         Invoice = pool.get('account.invoice')
-        Journal = pool.get('account.payment.journal')
         Payment = pool.get('account.payment')
         company = set_up_operator()
         with set_company(company):
@@ -457,12 +456,20 @@ class ZenginTestCase(_DBTestCase):
                         self.assertRaisesRegex(PaymentDateError,
                             r'成功にできません.*振込指定日（2026/11/30）'):
                     Payment.succeed(group.payments)
+            with clock.frozen(at(dt.date(2026, 12, 2))), \
+                    Transaction().set_context(clearing_date='2026-12-01',
+                        language='ja'), \
+                    self.assertRaisesRegex(PaymentDateError,
+                        '指定された日付が正しい日付ではありません'):
+                Payment.succeed(group.payments)
             self.assertEqual({p.state for p in Payment.browse(
                         group.payments)}, {'processing'})
-            # the bank transferred on the 30th
+            # the bank transferred on the 30th: its clearing entries are
+            # posted at once, not left in draft for the next cron
             with clock.frozen(at(dt.date(2026, 11, 30))):
                 Payment.succeed(group.payments)
-                Journal.cron_post_clearing_moves()
+            self.assertEqual({p.clearing_move.state
+                    for p in Payment.browse(group.payments)}, {'posted'})
             self.assertTrue(owed)
             self.assertTrue(all(Invoice(i.id).reconciled for i in owed))
             # (Tryton's queued task after the commit marks them paid)
