@@ -160,6 +160,20 @@ class Account(RulesCheckedOnExport, metaclass=PoolMeta):
                     '***' + self.zengin_number[-4:]]))
 
     @classmethod
+    def search_rec_name(cls, name, clause):
+        # (and by what the transfer file pays into: the number, the
+        # holder's kana, typed as the accountant types it, and the owner)
+        domain = super().search_rec_name(name, clause)
+        _, operator, operand, *extra = clause
+        leaves = [('zengin_number', operator, operand, *extra),
+            ('owners.rec_name', operator, operand, *extra)]
+        leaves.append(('zengin_holder', operator, operand, *extra))
+        kana = _holder_kana(operand)
+        if kana is not None and kana != operand:
+            leaves.append(('zengin_holder', operator, kana, *extra))
+        return domain + leaves
+
+    @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
         for name, width in [('zengin_branch', 3), ('zengin_number', 7)]:
@@ -213,6 +227,16 @@ class Account(RulesCheckedOnExport, metaclass=PoolMeta):
             and zengin_branch(self.bank.zengin_code, self.zengin_branch)
             and self.zengin_deposit_type and self.zengin_number
             and self.zengin_holder)
+
+
+def _holder_kana(operand):
+    "A search's text as the banks' half-width kana, wildcards kept."
+    if not isinstance(operand, str):
+        return None
+    try:
+        return '%'.join(zengin_kana(part) for part in operand.split('%'))
+    except KanaError:
+        return None
 
 
 class AccountNumber(RulesCheckedOnExport, metaclass=PoolMeta):

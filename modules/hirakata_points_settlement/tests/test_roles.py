@@ -594,6 +594,13 @@ class RolesTestCase(_DBTestCase):
                         rpc(clerk, model, call, *args)
             self.assertEqual(rpc(clerk, 'bank.account', 'export_data',
                     [ours.id], ['zengin_holder']), [["ｶ)ﾋﾗｶﾀﾊﾟﾝ"]])
+            # the accountant finds an account by its number, its holder
+            # (typed in full-width kana or hiragana) or its owner
+            for text in ['%2222222%', '%クズハ%', '%くずは%', '%くずは書店%']:
+                with self.subTest(text=text):
+                    self.assertEqual(rpc(accountant, 'bank.account',
+                            'search', [('rec_name', 'ilike', text)]),
+                        [theirs.id])
             self.assertEqual(rpc(accountant, 'bank.account', 'export_data',
                     [theirs.id], ['zengin_holder']), [["ｸｽﾞﾊｼﾖﾃﾝ"]])
             self.assertIn(theirs_party, rpc(accountant, 'party.party',
