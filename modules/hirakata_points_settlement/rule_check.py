@@ -11,6 +11,7 @@ from trytond.transaction import Transaction
 
 
 class RulesCheckedOnExport:
+    __slots__ = ()
 
     @classmethod
     def export_data(cls, records, fields_names, header=False):
