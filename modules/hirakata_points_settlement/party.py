@@ -9,6 +9,7 @@ from trytond.model import fields
 from trytond.pool import PoolMeta
 
 from .exceptions import RegistrationNumberError
+from .rule_check import RulesCheckedOnExport
 
 
 def registration_number(value):
@@ -22,7 +23,7 @@ def registration_number(value):
         raise ValueError(value)
 
 
-class Party(metaclass=PoolMeta):
+class Party(RulesCheckedOnExport, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     hirakata_stores = fields.One2Many('hirakata.store', 'party', "Stores",

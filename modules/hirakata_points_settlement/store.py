@@ -7,6 +7,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .rule_check import RulesCheckedOnExport
+
 
 # What accountants change on a store: how it is settled and paid into.
 ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
@@ -14,7 +16,7 @@ ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
 STORE_EDITORS = ['group_operator', 'group_city_approver', 'group_admin']
 
 
-class Store(metaclass=PoolMeta):
+class Store(RulesCheckedOnExport, metaclass=PoolMeta):
     __name__ = 'hirakata.store'
 
     party = fields.Many2One('party.party', "Party", readonly=True,

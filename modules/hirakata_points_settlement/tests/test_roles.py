@@ -312,6 +312,18 @@ class RolesTestCase(_DBTestCase):
                 with self.assertRaises(AccessError):
                     rpc(staff, INVOICE, 'on_change_with',
                         {'id': invoice.id}, ['party_lang'])
+                # nor its lines named in a new invoice (their amounts
+                # summed) nor the invoice in a new line
+                with self.assertRaises(AccessError):
+                    rpc(staff, INVOICE, 'on_change', {'id': None,
+                            'type': 'out', 'currency': invoice.currency.id,
+                            'company': invoice.company.id, 'taxes': [],
+                            'lines': [{'id': l.id} for l in invoice.lines]},
+                        ['lines'])
+                with self.assertRaises(AccessError):
+                    rpc(staff, 'account.invoice.line', 'on_change_with',
+                        {'id': None, 'invoice': invoice.id},
+                        ['invoice_party'])
             self.assertEqual(rpc(staff, 'account.invoice.line',
                     'export_data', [mine[0].lines[0].id], ['amount']),
                 [[mine[0].lines[0].amount]])
@@ -588,6 +600,10 @@ class RolesTestCase(_DBTestCase):
                         [{'id': theirs.id}, ['zengin_branch_kana']]),
                     ('bank.account', 'on_change',
                         [{'id': theirs.id}, ['bank']]),
+                    # (named in an on_change's values: its name answered)
+                    ('hirakata.store', 'on_change',
+                        [{'id': None, 'payout_account': theirs.id},
+                            ['payout_account']]),
                     ]:
                 with self.subTest(model=model, call=call):
                     with self.assertRaises(AccessError):
