@@ -12,7 +12,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, check_access
 
 from .exceptions import ZenginError
-from .rule_check import RulesCheckedOnExport
+from .rule_check import RulesCheckedInSQL
 from .zengin import CURRENT, ORDINARY, zengin_kana
 from .zengin import ZenginError as KanaError
 
@@ -99,7 +99,7 @@ class Bank(metaclass=PoolMeta):
 _ZENGIN = {'required': Eval('zengin', False)}
 
 
-class Account(RulesCheckedOnExport, metaclass=PoolMeta):
+class Account(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'bank.account'
 
     zengin = fields.Function(fields.Boolean("Zengin"),
@@ -166,8 +166,8 @@ class Account(RulesCheckedOnExport, metaclass=PoolMeta):
         domain = super().search_rec_name(name, clause)
         _, operator, operand, *extra = clause
         leaves = [('zengin_number', operator, operand, *extra),
-            ('owners.rec_name', operator, operand, *extra)]
-        leaves.append(('zengin_holder', operator, operand, *extra))
+            ('owners.rec_name', operator, operand, *extra),
+            ('zengin_holder', operator, operand, *extra)]
         kana = _holder_kana(operand)
         if kana is not None and kana != operand:
             leaves.append(('zengin_holder', operator, kana, *extra))
@@ -239,5 +239,5 @@ def _holder_kana(operand):
         return None
 
 
-class AccountNumber(RulesCheckedOnExport, metaclass=PoolMeta):
+class AccountNumber(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'bank.account.number'

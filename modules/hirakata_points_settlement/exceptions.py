@@ -40,4 +40,4 @@ class PaymentFileError(UserError):
 
 
 class PaymentDateError(UserError):
-    pass
+    "A payment marked succeeded on a day its transfer cannot have been made."

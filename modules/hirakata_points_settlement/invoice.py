@@ -9,7 +9,7 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .rule_check import RulesCheckedOnExport
+from .rule_check import RulesCheckedInSQL
 
 # What Tryton lets change on a posted invoice and its lines, and a
 # confirmed settlement's invoices keep as issued.
@@ -52,7 +52,7 @@ def settlement_copy_default(Model, default):
     return default
 
 
-class Invoice(RulesCheckedOnExport, metaclass=PoolMeta):
+class Invoice(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     hirakata_period = fields.Many2One('hirakata.settlement.period',
@@ -120,7 +120,7 @@ class Invoice(RulesCheckedOnExport, metaclass=PoolMeta):
                 if any(l.product for l in i.line_lines)])
 
 
-class InvoiceLine(RulesCheckedOnExport, metaclass=PoolMeta):
+class InvoiceLine(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'account.invoice.line'
 
     @classmethod

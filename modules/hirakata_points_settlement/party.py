@@ -9,7 +9,7 @@ from trytond.model import fields
 from trytond.pool import PoolMeta
 
 from .exceptions import RegistrationNumberError
-from .rule_check import RulesCheckedOnExport
+from .rule_check import RulesCheckedInSQL
 
 
 def registration_number(value):
@@ -23,7 +23,7 @@ def registration_number(value):
         raise ValueError(value)
 
 
-class Party(RulesCheckedOnExport, metaclass=PoolMeta):
+class Party(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     hirakata_stores = fields.One2Many('hirakata.store', 'party', "Stores",

@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 
-class RulesCheckedOnExport:
+class RulesCheckedInSQL:
     __slots__ = ()
 
     @classmethod

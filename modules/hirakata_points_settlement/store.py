@@ -7,7 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .rule_check import RulesCheckedOnExport
+from .rule_check import RulesCheckedInSQL
 
 
 # What accountants change on a store: how it is settled and paid into.
@@ -16,7 +16,7 @@ ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
 STORE_EDITORS = ['group_operator', 'group_city_approver', 'group_admin']
 
 
-class Store(RulesCheckedOnExport, metaclass=PoolMeta):
+class Store(RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'hirakata.store'
 
     party = fields.Many2One('party.party', "Party", readonly=True,
