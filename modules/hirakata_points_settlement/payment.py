@@ -181,13 +181,13 @@ class Payment(metaclass=PoolMeta):
         date = Transaction().context.get('clearing_date') or today
         zengin_payments = [p for p in payments
             if p.journal.process_method == 'zengin']
+        if zengin_payments and (not isinstance(date, dt.date)
+                or isinstance(date, dt.datetime)):
+            raise PaymentDateError(gettext(
+                    'hirakata_points_settlement'
+                    '.msg_payment_succeed_date_invalid',
+                    payment=zengin_payments[0].rec_name))
         for payment in zengin_payments:
-            if (not isinstance(date, dt.date)
-                    or isinstance(date, dt.datetime)):
-                raise PaymentDateError(gettext(
-                        'hirakata_points_settlement'
-                        '.msg_payment_succeed_date_invalid',
-                        payment=payment.rec_name))
             if date > today or (payment.date and date < payment.date):
                 raise PaymentDateError(gettext(
                         'hirakata_points_settlement'
