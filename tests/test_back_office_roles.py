@@ -382,6 +382,30 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.screenshot('allocation-approver')
         self.check()
 
+    def test_city_staff_list_a_project_paid_to_its_organiser(self):
+        """City staff list a community project and choose the party the
+        accountant registered as its payee"""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            Party = Pool().get('party.party')
+            Party.create([{'name': "ひらかた食堂ネットワーク",
+                        'addresses': [('create', [{
+                                        'street_unstructured': "枚方市"}])]}])
+            transaction.commit()
+        sao = self.sao
+        self.sign_in('city')
+        sao.open_menu("ポイント制度", "地域貢献事業", "地域貢献事業")
+        sao.toolbar('new_')
+        sao.fill(code='K-PAYEE', name="ひらかた食堂",
+            organiser="ひらかた食堂ネットワーク")
+        sao.choose(payee=("食堂ネット", "ひらかた食堂ネットワーク"))
+        sao.toolbar('save')
+        self.check()
+        self.screenshot('project-city-staff')
+        with Transaction().start(DB_NAME, 0):
+            Project = Pool().get('hirakata.community.project')
+            project, = Project.search([('code', '=', 'K-PAYEE')])
+            self.assertEqual(project.payee.name, "ひらかた食堂ネットワーク")
+
     def test_store_staff_see_their_own_invoices_only(self):
         "Store staff open 精算の請求書 and find their store's invoices only"
         sao = self.sao

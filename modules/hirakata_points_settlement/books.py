@@ -16,7 +16,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .exceptions import BooksError, ZenginError
+from .exceptions import BooksError, SettlementError, ZenginError
 from .zengin import ZenginError as KanaError, zengin_kana
 
 # Codes of account_chart.xml, by the role the configuration gives them.
@@ -33,6 +33,8 @@ ACCOUNT_CODES = {
     'store_receivable': '1220',
     'store_payable': '2110',
     'transit_payable': '2120',
+    'community_payable': '2130',
+    'community_expense': '5130',
     }
 ACCOUNT_ROLES = list(ACCOUNT_CODES)
 # A programme's grants are funded by the city (origin of their entries).
@@ -88,6 +90,12 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     store_payable = fields.Many2One('account.account', "Store Payables")
     transit_payable = fields.Many2One('account.account',
         "Transit Operator Payables")
+    community_payable = fields.Many2One('account.account',
+        "Community Project Payables")
+    community_expense = fields.Many2One('account.account',
+        "Community Project Expenses",
+        help="What the operator gives community projects out of its "
+        "expired points income.")
     # the Zengin transfer file's header: who pays, from which account
     zengin_consignor_code = fields.Char("Consignor Code", size=10,
         help="The 10-digit code the paying bank gave the operator "
@@ -160,6 +168,27 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             raise BooksError(gettext(
                     'hirakata_points_settlement.msg_books_not_set_up'))
         return config
+
+
+def payee_party(party, role):
+    """party, which the operator pays: given the configuration's payable
+    account of role when it has none yet; refused without an address,
+    which its supplier invoice needs."""
+    pool = Pool()
+    Configuration = pool.get('hirakata.settlement.configuration')
+    Party = pool.get('party.party')
+    config = Configuration.books()
+    with Transaction().set_user(0), Transaction().set_context(
+            _check_access=False, company=config.company.id):
+        party = Party(party.id)
+        if not party.addresses:
+            raise SettlementError(gettext(
+                    'hirakata_points_settlement.msg_payee_address',
+                    party=party.rec_name))
+        if not party.account_payable:
+            party.account_payable = config.account(role)
+            party.save()
+    return party
 
 
 def set_up_books(company, first_year_start, city=None, city_fee_rate=None):

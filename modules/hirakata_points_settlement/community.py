@@ -32,10 +32,17 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import CommunityError
+from .books import payee_party, yen
+from .exceptions import CommunityError, SettlementError
 
 PROJECT = 'hirakata.community.project'
 ALLOCATION = 'hirakata.community.allocation'
+# The settlement lines of what a month gives a project, and the ledger's
+# kind of the movements each settles.
+COMMUNITY_CATEGORIES = {
+    'community_donation': 'donation',
+    'community_allocation': 'allocation',
+    }
 
 
 class Project(DeactivableMixin, ModelSQL, ModelView):
@@ -46,6 +53,10 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
     name = fields.Char("Name", required=True)
     organiser = fields.Char("Organiser",
         help="The group that runs it, as residents know it.")
+    payee = fields.Many2One('party.party', "Payee", ondelete='RESTRICT',
+        help="The party the month's donations and allocations are paid "
+        "to: an accountant registers it with its address and bank "
+        "account.")
     description = fields.Text("Description")
     allocations = fields.One2Many(ALLOCATION, 'project', "Allocations",
         readonly=True)
@@ -407,3 +418,111 @@ class Entry(metaclass=PoolMeta):
         if getattr(origin, '__name__', None) == PROJECT and origin.id >= 0:
             return '%s（%s）' % (self.kind_string, origin.name)
         return super().holder_description()
+
+
+def month_community(start, end):
+    """{(category, project id): points} the month start..end gives each
+    project: residents' donations (a cancellation under its original) and
+    the allocations' entries out of the expired points pool."""
+    pool = Pool()
+    Account = pool.get('hirakata.point.account')
+    Entry = pool.get('hirakata.point.entry')
+    Allocation = pool.get(ALLOCATION)
+    entry, original, account = (Entry.__table__(), Entry.__table__(),
+        Account.__table__())
+    allocation = Allocation.__table__()
+    origin = Coalesce(original.origin, entry.origin)
+    donations = entry.join(account, condition=account.id == entry.account
+        ).join(original, 'LEFT', condition=original.id == entry.reversal_of
+        ).select(origin, Sum(-entry.points),
+            where=(account.kind == 'holder')
+            & (entry.date >= start) & (entry.date <= end)
+            & ((entry.kind == 'donation') | ((entry.kind == 'reversal')
+                    & (original.kind == 'donation'))),
+            group_by=[origin])
+    allocations = allocation.join(entry,
+        condition=entry.id == allocation.entry
+        ).select(allocation.project, Sum(-entry.points),
+            where=(entry.date >= start) & (entry.date <= end),
+            group_by=[allocation.project])
+    totals = {}
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*donations)
+    for origin, points in cursor:
+        if origin and origin.startswith(PROJECT + ',') and points:
+            totals['community_donation', int(origin.split(',')[1])] = int(
+                points)
+    cursor.execute(*allocations)
+    for project, points in cursor:
+        if points:
+            totals['community_allocation', project] = int(points)
+    return totals
+
+
+class Period(metaclass=PoolMeta):
+    __name__ = 'hirakata.settlement.period'
+
+    def compute_lines(self):
+        """The month's lines and, per community project, what the operator
+        pays its payee: residents' donations and the city's allocations
+        (R7)."""
+        pool = Pool()
+        Line = pool.get('hirakata.settlement.line')
+        Project = pool.get(PROJECT)
+        lines = super().compute_lines()
+        totals = month_community(self.start_date, self.end_date)
+        projects = Project.browse(sorted({p for _, p in totals}))
+        for project in sorted(projects, key=lambda p: p.code):
+            if not project.payee:
+                raise SettlementError(gettext(
+                        'hirakata_points_settlement.msg_project_payee',
+                        project=project.rec_name))
+            party = payee_party(project.payee, 'community_payable')
+            for category in COMMUNITY_CATEGORIES:
+                points = totals.get((category, project.id))
+                if points:
+                    lines.append(Line(period=self, category=category,
+                            party=party, project=project, points=points,
+                            amount=-yen(points)))
+        return lines
+
+
+class Line(metaclass=PoolMeta):
+    __name__ = 'hirakata.settlement.line'
+
+    project = fields.Many2One(PROJECT, "Community Project", readonly=True,
+        ondelete='RESTRICT', context={'active_test': False})
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.category.selection = list(cls.category.selection) + [
+            ('community_donation', "Donations to the Community Project"),
+            ('community_allocation', "Expired Points Allocated"),
+            ]
+
+    def account_role(self):
+        """Donations were booked to the community fund, and so were expired
+        points if the configuration says so (posting.Booking
+        .counter_account); else they were the operator's income, and what
+        it gives of them is its expense."""
+        Configuration = Pool().get('hirakata.settlement.configuration')
+        if self.category == 'community_donation':
+            return 'community_fund'
+        if self.category == 'community_allocation':
+            return ('community_fund'
+                if Configuration.books().expired_points_to == 'fund'
+                else 'community_expense')
+        return super().account_role()
+
+    def payable_role(self):
+        if self.category in COMMUNITY_CATEGORIES:
+            return 'community_payable'
+        return super().payable_role()
+
+    def invoice_description(self, label=None):
+        if self.project:
+            return '%s %s（%sポイント）' % (self.project.rec_name,
+                label or self.category_string,
+                '{:,}'.format(self.points))
+        return super().invoice_description(label)

@@ -112,8 +112,9 @@ STORE_BRANCHES = [('0158', '520'), ('0159', '330'), ('0009', '001'),
 
 def set_up_payments(company, stores):
     """The Zengin payment journal, the operator as consignor and a payout
-    account for each store and transit operator, so that the demo's
-    accountant can pay them by a transfer file."""
+    account for each store, transit operator and community project's
+    payee, so that the demo's accountant can pay them by a transfer
+    file."""
     pool = Pool()
     Bank = pool.get('bank')
     Account = pool.get('bank.account')
@@ -145,6 +146,11 @@ def set_up_payments(company, stores):
     Account.create([account(party, '0158', '520', '%07d' % (2000001 + n),
                 "ヒラカタコウツウ(カ")
             for n, party in enumerate(operators)])
+    payees = {p.payee for p in pool.get('hirakata.community.project'
+            ).search([('payee', '!=', None)])}
+    Account.create([account(party, '0159', '330', '%07d' % (3000001 + n),
+                "チイキコウケンダンタイ %d" % (n + 1))
+            for n, party in enumerate(sorted(payees, key=lambda p: p.id))])
 
 
 def settle_months_before(last_month_end, first):
@@ -223,12 +229,21 @@ def load_uses(today):
             {'code': 'IC-500', 'name': "交通系ICカードへのチャージ（500円）",
                 'kind': 'ic_charge', 'operator': transit.id, 'points': 500},
             ])
+    # the organisers, paid each month what residents and the city give
+    organisers = Party.create([{'name': name, 'addresses': [('create', [{
+                            'street_unstructured': street}])]}
+            for name, street in [
+                ("社会福祉法人 枚方市社会福祉協議会", "大阪府枚方市新町2丁目1番35号"),
+                ("ひらかた見守りネットワーク", "大阪府枚方市大垣内町2丁目1番20号"),
+                ]])
     projects = Project.create([
             {'code': 'KODOMO', 'name': "ひらかた子ども食堂",
                 'organiser': "枚方市社会福祉協議会",
+                'payee': organisers[0].id,
                 'description': "地域の子どもたちに温かい食事を届けます。"},
             {'code': 'MIMAMORI', 'name': "地域見守り活動",
-                'organiser': "枚方市 地域福祉課",
+                'organiser': "ひらかた見守りネットワーク",
+                'payee': organisers[1].id,
                 'description': "ひとり暮らしの高齢者の見守り活動を支えます。"},
             ])
     months = months_back(today, 2)

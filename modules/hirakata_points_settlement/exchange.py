@@ -45,7 +45,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .books import yen
+from .books import payee_party, yen
 from .exceptions import (
     ExchangeError, OutOfStock, OverLimit, SettlementError)
 
@@ -596,43 +596,11 @@ class Period(metaclass=PoolMeta):
                 key=lambda p: p.rec_name):
             points = exchanged[party.id]
             lines.append(Line(period=self, category='transit_exchange',
-                    party=transit_party(party), points=points,
+                    party=payee_party(party, 'transit_payable'), points=points,
                     amount=-yen(points)))
         return lines
 
-    def _party_invoices(self, party, lines):
-        "A transit operator is paid with a supplier invoice."
-        Configuration = Pool().get('hirakata.settlement.configuration')
-        transit = [l for l in lines if l.category == 'transit_exchange']
-        rest = [l for l in lines if l not in transit]
-        invoices = super()._party_invoices(party, rest) if rest else []
-        if transit:
-            invoice = self._invoice('in', party, transit)
-            invoice.account = Configuration.books().account(
-                'transit_payable')
-            invoices.append(invoice)
-        return invoices
 
-
-def transit_party(party):
-    """party, with the operator's payable account for transit operators
-    when it has none yet; refused without an address, which its invoice
-    needs."""
-    pool = Pool()
-    Configuration = pool.get('hirakata.settlement.configuration')
-    Party = pool.get('party.party')
-    config = Configuration.books()
-    with Transaction().set_user(0), Transaction().set_context(
-            _check_access=False, company=config.company.id):
-        party = Party(party.id)
-        if not party.addresses:
-            raise SettlementError(gettext(
-                    'hirakata_points_settlement.msg_transit_party_address',
-                    party=party.rec_name))
-        if not party.account_payable:
-            party.account_payable = config.account('transit_payable')
-            party.save()
-    return party
 
 
 class Line(metaclass=PoolMeta):
@@ -648,6 +616,11 @@ class Line(metaclass=PoolMeta):
         if self.category == 'transit_exchange':
             return 'unsettled_uses'
         return super().account_role()
+
+    def payable_role(self):
+        if self.category == 'transit_exchange':
+            return 'transit_payable'
+        return super().payable_role()
 
 
 class Entry(metaclass=PoolMeta):

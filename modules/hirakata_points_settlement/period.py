@@ -356,15 +356,29 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         return invoices
 
     def _party_invoices(self, party, lines):
-        """The invoices of party's lines; modules that add lines of their
-        own extend it."""
-        store = lines[0].store
+        """The invoices of party's lines: a supplier invoice per payable
+        account of the lines the operator pays out (a transit operator, a
+        community project: Line.payable_role), and the store's or the
+        city's invoice of the rest."""
+        Configuration = Pool().get('hirakata.settlement.configuration')
+        payable, rest = defaultdict(list), []
+        for line in lines:
+            role = line.payable_role()
+            (payable[role] if role else rest).append(line)
+        invoices = []
+        for role, paid in payable.items():
+            invoice = self._invoice('in', party, paid)
+            invoice.account = Configuration.books().account(role)
+            invoices.append(invoice)
+        if not rest:
+            return invoices
+        store = rest[0].store
         if store and store.settlement_method == 'gross':
-            uses = [l for l in lines if l.category == 'store_redeem']
-            rest = [l for l in lines if l not in uses]
-            return [self._invoice('out', party, rest),
+            uses = [l for l in rest if l.category == 'store_redeem']
+            rest = [l for l in rest if l not in uses]
+            return invoices + [self._invoice('out', party, rest),
                 self._invoice('in', party, uses)]
-        return [self._invoice('out', party, lines)]
+        return invoices + [self._invoice('out', party, rest)]
 
     def due_date(self):
         """When the month's invoices are due: at the end of the next month
@@ -436,6 +450,12 @@ class Line(ModelSQL, ModelView):
     @property
     def is_fee(self):
         return self.category in FEE_CATEGORIES
+
+    def payable_role(self):
+        """The configuration's payable account of the supplier invoice this
+        line is paid with, if it is paid out on its own (None: the store's
+        or the city's invoice)."""
+        return None
 
     def account_role(self):
         "The configuration's account this line's invoice line goes to."

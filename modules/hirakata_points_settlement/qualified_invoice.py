@@ -49,6 +49,8 @@ CATEGORY_TEXTS = {
     'store_redeem': "協力店舗での利用ポイント",
     'store_redeem_fee': "利用手数料",
     'transit_exchange': "交通事業者との交換ポイント",
+    'community_donation': "住民からの寄付ポイント",
+    'community_allocation': "失効ポイントの配分",
     }
 METHOD_TEXTS = {
     'netting': "相殺（差額で精算）",

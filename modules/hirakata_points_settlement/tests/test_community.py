@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import unittest
 import uuid
+from decimal import Decimal
 from concurrent.futures import ThreadPoolExecutor
 
 from trytond import backend
@@ -16,17 +17,24 @@ from trytond.modules.hirakata_points.exceptions import (
 from trytond.modules.hirakata_points.tests.test_concurrency import run
 from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user, load_japanese)
+from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    CommunityError)
+    CommunityError, SettlementError)
+from trytond.modules.hirakata_points_settlement.reconciliation import (
+    reconciliation)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     _DBTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import at
+from .tools import at, payable_lines, reverse_at, set_up_operator, settle
 
 OCTOBER = dt.date(2026, 10, 1)
 NOVEMBER = dt.date(2026, 11, 1)
+
+
+def day(month, number):
+    return month.replace(day=number)
 
 
 def make_project(code, name, **values):
@@ -242,6 +250,117 @@ class CommunityTestCase(_DBTestCase):
                 'K1': (0, 0, 250, 250),
                 'K2': (1, 100, 0, 100),
                 'K3': (0, 0, 0, 0)})
+
+    def payee(self, name="ひらかた子ども食堂ネットワーク", address=True):
+        Party = Pool().get('party.party')
+        party, = Party.create([{'name': name, 'addresses': [('create', [{
+                                'street_unstructured': "枚方市大垣内町"}])]
+                    if address else []}])
+        return party
+
+    @with_transaction()
+    def test_month_pays_each_project_its_donations_and_allocations(self):
+        """The settlement pays a project's payee the month's donations and
+        allocations with a supplier invoice on 2130, against the community
+        fund and the expired points income they were booked to; a
+        donation cancelled the next month is settled there."""
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Allocation = pool.get('hirakata.community.allocation')
+        MoveLine = pool.get('account.move.line')
+        company = set_up_operator()
+        with set_company(company):
+            config = Configuration(1)
+            network = self.payee()
+            kitchen = make_project('K1', "子ども食堂 ひらかた",
+                payee=network.id)
+            watch = make_project('W1', "地域見守り", payee=network.id)
+            make_project('P1', "公園の花壇")  # no movement: no line
+            holder = holder_with(2000, moment=at(day(OCTOBER, 1)))
+            donate(kitchen, holder, 300, moment=at(day(OCTOBER, 5)))
+            donate(watch, holder, 200, moment=at(day(OCTOBER, 6)))
+            same = donate(kitchen, holder, 40, moment=at(day(OCTOBER, 7)))
+            reverse_at(at(day(OCTOBER, 8)), same)
+            late = donate(kitchen, holder, 50,
+                moment=at(day(OCTOBER, 31), 23))
+            reverse_at(at(day(NOVEMBER, 1), 0), late)
+            with clock.frozen(at(day(OCTOBER, 10))):
+                fill_expired_pool(1000)
+                Allocation.approve([allocation(kitchen, 250)])
+                allocation(watch, 999)  # a draft: not paid
+
+            october = settle(OCTOBER, at(day(NOVEMBER, 5)))
+            self.assertEqual(sorted((l.category, l.project.code,
+                        l.party.name, l.points, l.amount)
+                    for l in october.lines if l.project), [
+                    ('community_allocation', 'K1', network.name, 250,
+                        Decimal(-250)),
+                    ('community_donation', 'K1', network.name, 350,
+                        Decimal(-350)),
+                    ('community_donation', 'W1', network.name, 200,
+                        Decimal(-200))])
+            invoice, = [i for i in october.invoices if i.party == network]
+            self.assertEqual((invoice.type, invoice.state,
+                    invoice.account, invoice.total_amount),
+                ('in', 'posted', config.community_payable, Decimal(800)))
+            self.assertEqual(sorted((l.account.code, l.amount,
+                        l.description) for l in invoice.lines), [
+                    ('2230', Decimal(200),
+                        "W1 地域見守り Donations to the Community Project"
+                        "（200ポイント）"),
+                    ('2230', Decimal(350),
+                        "K1 子ども食堂 ひらかた Donations to the Community "
+                        "Project（350ポイント）"),
+                    ('5130', Decimal(250),
+                        "K1 子ども食堂 ひらかた Expired Points Allocated"
+                        "（250ポイント）")])
+            # the payee is owed 800 on 2130, and October's donations have
+            # left the community fund
+            self.assertEqual([(l.account.code, l.credit)
+                    for l in payable_lines(network)],
+                [('2130', Decimal(800))])
+            fund = MoveLine.search([
+                    ('account', '=', config.community_fund.id),
+                    ('move.date', '<=', day(OCTOBER, 31))])
+            self.assertEqual(sum(l.credit - l.debit for l in fund), 0)
+            self.assertEqual(sorted((r[3].code, r[4], r[5], r[6])
+                    for r in reconciliation(october) if r[3]), [
+                    ('K1', -600, Decimal(-600), Decimal(0)),
+                    ('W1', -200, Decimal(-200), Decimal(0))])
+
+            # November gives the cancelled donation back: the payee owes it
+            november = settle(NOVEMBER, at(dt.date(2026, 12, 2)))
+            self.assertEqual([(l.category, l.points, l.amount)
+                    for l in november.lines if l.project],
+                [('community_donation', -50, Decimal(50))])
+            self.assertEqual([(r[3].code, r[4], r[5], r[6])
+                    for r in reconciliation(november) if r[3]],
+                [('K1', 50, Decimal(50), Decimal(0))])
+
+    @with_transaction()
+    def test_month_with_donations_refused_without_a_payee(self):
+        "(in Japanese, the period left as it was)"
+        load_japanese()
+        Period = Pool().get('hirakata.settlement.period')
+        company = set_up_operator()
+        with set_company(company):
+            kitchen = make_project('K1', "子ども食堂 ひらかた")
+            holder = holder_with(500, moment=at(day(OCTOBER, 1)))
+            donate(kitchen, holder, 100, moment=at(day(OCTOBER, 5)))
+            with clock.frozen(at(day(NOVEMBER, 5))):
+                period, = Period.create([{'month': OCTOBER}])
+                for payee, words in [
+                        (None, "「K1 子ども食堂 ひらかた」の支払先を選んで"),
+                        (self.payee("住所のない団体", address=False),
+                            "支払先「住所のない団体」の住所を登録")]:
+                    kitchen.payee = payee
+                    kitchen.save()
+                    with Transaction().set_context(language='ja'), \
+                            self.assertRaises(SettlementError) as raised:
+                        Period.compute([period])
+                    self.assertIn(words, raised.exception.message)
+                    self.assertEqual((Period(period.id).state,
+                            Period(period.id).lines), ('draft', ()))
 
 
 @unittest.skipUnless(backend.name == 'postgresql',

@@ -388,7 +388,7 @@ class ExchangeTestCase(_DBTestCase):
             # operator
             # (the holder's points were granted by nobody the month
             # invoices: a row of their own)
-            self.assertEqual(sorted((r[2].name, r[3], r[4], r[5])
+            self.assertEqual(sorted((r[2].name, r[4], r[5], r[6])
                     for r in reconciliation(period) if r[2]), [
                     ("京阪バス", -600, Decimal(-600), Decimal(0)),
                     ("枚方タクシー", -1500, Decimal(-1500), Decimal(0))])

@@ -24,6 +24,7 @@ from trytond.modules.hirakata_points_settlement.reconciliation import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
+from .test_community import donate, make_project
 from .test_statement import as_user, run_report, to_pdf
 from .tools import (
     at, grant_at, redeem_at, reverse_at, set_up_operator, settle)
@@ -37,20 +38,25 @@ def day(month, number):
 
 
 def ledger_movements(start, end):
-    """{(store id, programme id): points} owed to the operator for the
-    holders' entries dated start..end (grants in, redemptions out),
-    computed entry by entry from the ledger."""
+    """{(store id, programme id, None, community project id): points} owed
+    to the operator for the holders' entries dated start..end (grants in,
+    redemptions and donations out), computed entry by entry from the
+    ledger."""
     Entry = Pool().get('hirakata.point.entry')
     totals = defaultdict(int)
     for entry in Entry.search([('account.kind', '=', 'holder'),
                 ('date', '>=', start), ('date', '<=', end)]):
         source = entry.reversal_of or entry
-        if source.kind not in {'grant', 'redeem'}:
+        if source.kind not in {'grant', 'redeem', 'donation'}:
             continue
-        programme = (source.origin.id if getattr(source.origin,
-                '__name__', None) == 'hirakata.programme' else None)
+        origin = getattr(source.origin, '__name__', None)
+        programme = (source.origin.id if origin == 'hirakata.programme'
+            else None)
+        project = (source.origin.id
+            if origin == 'hirakata.community.project' else None)
         totals[source.store and source.store.id,
-            None if source.store else programme] += entry.points
+            None if source.store else programme, None,
+            project] += entry.points
     return totals
 
 
@@ -152,7 +158,7 @@ class SettlementTestCase(_DBTestCase):
             self.assertEqual(invoices["くずは書店", 'in'].total_amount,
                 Decimal(500))
             self.assertEqual(invoiced_by_source(period),
-                {k + (None,): Decimal(v) for k, v in ledger_movements(
+                {k: Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
 
             # November settles the cancellation of October's grant
@@ -198,9 +204,10 @@ class SettlementTestCase(_DBTestCase):
 
     @with_transaction()
     def test_random_month_reconciles_with_the_ledger(self):
-        """Many stores and programmes, cancellations across the month
-        boundary: the invoice lines of each store and programme sum to
-        its ledger movements of the month."""
+        """Many stores, programmes and community projects, cancellations
+        across the month boundary: the invoice lines of each store,
+        programme and project sum to its ledger movements of the
+        month."""
         rng = random.Random(7)
         company = set_up_operator(fee_rate='3')
         with set_company(company):
@@ -214,6 +221,11 @@ class SettlementTestCase(_DBTestCase):
             programmes = [create_programme(code='P%d' % n)
                 for n in range(4)]
             holders = [create_holder("市民 %d" % n) for n in range(10)]
+            payee, = Pool().get('party.party').create([{
+                        'name': "地域団体", 'addresses': [('create', [{
+                                        'street_unstructured': "枚方市"}])]}])
+            projects = [make_project('C%d' % n, "地域貢献 %d" % n,
+                    payee=payee.id) for n in range(2)]
             entries = []
             days = [day(OCTOBER, 20) + dt.timedelta(days=n)
                 for n in range(20)]
@@ -225,10 +237,14 @@ class SettlementTestCase(_DBTestCase):
                         entries.append(grant_at(moment, holder.account,
                                 rng.randint(1, 900),
                                 rng.choice(terminals + programmes)))
-                    elif holder.account.available:
+                    elif holder.account.available and rng.random() < 0.8:
                         entries.append(redeem_at(moment, holder.account,
                                 rng.randint(1, holder.account.available),
                                 rng.choice(terminals)))
+                    elif holder.account.available:
+                        entries.append(donate(rng.choice(projects), holder,
+                                rng.randint(1, holder.account.available),
+                                moment=moment))
                     if entries and rng.random() < 0.2:
                         entry = rng.choice(entries)
                         try:
@@ -237,8 +253,10 @@ class SettlementTestCase(_DBTestCase):
                             pass  # already cancelled, or points spent
             october = settle(OCTOBER, at(day(NOVEMBER, 12)))
             self.assertEqual(invoiced_by_source(october),
-                {k + (None,): Decimal(v) for k, v in ledger_movements(
+                {k: Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
+            self.assertEqual({k[3] for k in invoiced_by_source(october)
+                    if k[3]}, {p.id for p in projects})
             self.assertTrue(any(e.date.month == 11 and e.reversal_of
                     and e.reversal_of.date.month == 10 for e in
                     Pool().get('hirakata.point.entry').search([])))
@@ -253,12 +271,13 @@ class SettlementTestCase(_DBTestCase):
         self.assertEqual(sheet['A1'].value, "精算照合表 2026年10月")
         self.assertEqual(sheet['B3'].value, "一致")
         self.assertEqual([c.value for c in sheet[5]], ["協力店舗", "事業",
-                "交通事業者", "台帳（ポイント）", "請求明細（円）", "差額（円）"])
+                "交通事業者", "地域貢献事業", "台帳（ポイント）",
+                "請求明細（円）", "差額（円）"])
         rows = list(sheet.iter_rows(min_row=6, values_only=True))
         body, total = rows[:-1], rows[-1]
         self.assertEqual(len(body), len([v for v in ledger.values() if v]))
-        self.assertTrue(all(r[5] == 0 and r[3] == r[4] for r in body))
-        self.assertEqual((total[0], total[3]), ("合計", sum(ledger.values())))
+        self.assertTrue(all(r[6] == 0 and r[4] == r[5] for r in body))
+        self.assertEqual((total[0], total[4]), ("合計", sum(ledger.values())))
         # printed on A4 landscape, every column on the page's width (one
         # page wide, as many long as the rows need)
         self.assertEqual((sheet.page_setup.paperSize,
