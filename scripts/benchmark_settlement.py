@@ -367,8 +367,10 @@ def settle(args, results):
             print("    confirm run %d: %.2f s, %d restarts%s" % (n + 1,
                     times[0], measured.restarts - restarts,
                     '' if last else ' (rolled back)'), flush=True)
-        results.add('confirm (invoices created and posted)', runs,
-            note='%d invoices, %d invoice lines, %d move lines' % counts)
+        if runs:
+            results.add('confirm (invoices created and posted)', runs,
+                note='%d invoices, %d invoice lines, %d move lines'
+                % counts)
         posted = measured(lambda: Invoice.search_count(
                 [('hirakata_period', '=', period_id),
                     ('state', '=', 'posted')]))[-1]
