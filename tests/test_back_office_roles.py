@@ -382,9 +382,9 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.screenshot('allocation-approver')
         self.check()
 
-    def test_city_staff_list_a_project_paid_to_its_organiser(self):
-        """City staff list a community project and choose the party the
-        accountant registered as its payee"""
+    def test_project_listed_by_city_staff_paid_where_accountant_says(self):
+        """City staff list a community project, its payee read-only for
+        them; the accountant chooses the party it is paid to"""
         with Transaction().start(DB_NAME, 0) as transaction:
             Party = Pool().get('party.party')
             Party.create([{'name': "ひらかた食堂ネットワーク",
@@ -397,14 +397,30 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         sao.toolbar('new_')
         sao.fill(code='K-PAYEE', name="ひらかた食堂",
             organiser="ひらかた食堂ネットワーク")
+        self.assertFalse(self.payee_editable())
+        sao.toolbar('save')
+        self.check()
+        sao.sign_out()
+
+        self.sign_in('accountant')
+        sao.open_menu("ポイント制度", "地域貢献事業", "地域貢献事業")
+        sao.open_record("ひらかた食堂")
+        self.assertTrue(self.payee_editable())
         sao.choose(payee=("食堂ネット", "ひらかた食堂ネットワーク"))
         sao.toolbar('save')
         self.check()
-        self.screenshot('project-city-staff')
+        self.assertEqual(sao.value('payee_set_by', "経理 担当"), "経理 担当")
+        self.screenshot('project-payee-accountant')
         with Transaction().start(DB_NAME, 0):
             Project = Pool().get('hirakata.community.project')
             project, = Project.search([('code', '=', 'K-PAYEE')])
-            self.assertEqual(project.payee.name, "ひらかた食堂ネットワーク")
+            self.assertEqual((project.payee.name, project.name),
+                ("ひらかた食堂ネットワーク", "ひらかた食堂"))
+
+    def payee_editable(self):
+        "Whether the project form's 支払先 takes input."
+        field = self.sao.field('payee')
+        return field.is_enabled() and not field.get_attribute('readonly')
 
     def test_store_staff_see_their_own_invoices_only(self):
         "Store staff open 精算の請求書 and find their store's invoices only"

@@ -151,6 +151,17 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             raise AccessError(gettext(
                     'hirakata_points.msg_field_changed_by_buttons_only',
                     **cls.__names__(field='booked_until')))
+        # What the expired points pool pays projects is charged where its
+        # expiries were booked (Line.account_role in community.py): the
+        # choice stays once an expiry is booked.
+        if mode == 'write' and 'expired_points_to' in values:
+            Booking = Pool().get('hirakata.settlement.booking')
+            if any(r.expired_points_to != values['expired_points_to']
+                    for r in records) and Booking.search(
+                        [('kind', '=', 'expire')], limit=1):
+                raise BooksError(gettext(
+                        'hirakata_points_settlement'
+                        '.msg_expired_points_to_booked'))
 
     def account(self, role):
         "The account of role (a key of ACCOUNT_CODES), or an error."
@@ -170,24 +181,17 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         return config
 
 
-def payee_party(party, role):
-    """party, which the operator pays: given the configuration's payable
-    account of role when it has none yet; refused without an address,
-    which its supplier invoice needs."""
-    pool = Pool()
-    Configuration = pool.get('hirakata.settlement.configuration')
-    Party = pool.get('party.party')
-    config = Configuration.books()
-    with Transaction().set_user(0), Transaction().set_context(
-            _check_access=False, company=config.company.id):
+def payee_party(party):
+    """party, which the operator pays; refused without an address, which
+    its supplier invoice needs. (Its invoice names the payable account:
+    the party itself is left as it is.)"""
+    Party = Pool().get('party.party')
+    with Transaction().set_context(_check_access=False):
         party = Party(party.id)
         if not party.addresses:
             raise SettlementError(gettext(
                     'hirakata_points_settlement.msg_payee_address',
                     party=party.rec_name))
-        if not party.account_payable:
-            party.account_payable = config.account(role)
-            party.save()
     return party
 
 

@@ -22,21 +22,29 @@ from sql.operators import Concat
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model.exceptions import AccessError
 from trytond.modules.hirakata_points import clock, expiry
 from trytond.modules.hirakata_points.buttons import (
     ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.exceptions import InsufficientPoints
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, Id
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .books import payee_party, yen
 from .exceptions import CommunityError, SettlementError
+from .rule_check import RulesCheckedInSQL
+from .store import user_in_groups
 
 PROJECT = 'hirakata.community.project'
 ALLOCATION = 'hirakata.community.allocation'
+# Who chooses where a project's money goes: those who keep the parties and
+# their bank accounts; who changes the rest of a project.
+PAYEE_SETTERS = ['group_accountant', 'group_admin']
+PROJECT_EDITORS = ['group_city_staff', 'group_admin']
+PAYEE_FIELDS = {'payee', 'payee_set_by', 'payee_set_at'}
 # The settlement lines of what a month gives a project, and the ledger's
 # kind of the movements each settles.
 COMMUNITY_CATEGORIES = {
@@ -54,9 +62,17 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
     organiser = fields.Char("Organiser",
         help="The group that runs it, as residents know it.")
     payee = fields.Many2One('party.party', "Payee", ondelete='RESTRICT',
+        states={'readonly': ~(
+                Id('hirakata_points', 'group_accountant').in_(
+                    Eval('context', {}).get('groups', []))
+                | Id('hirakata_points', 'group_admin').in_(
+                    Eval('context', {}).get('groups', [])))},
         help="The party the month's donations and allocations are paid "
-        "to: an accountant registers it with its address and bank "
-        "account.")
+        "to. Accountants choose it, a party they registered with its "
+        "address and bank account.")
+    payee_set_by = fields.Many2One('res.user', "Payee Set By",
+        readonly=True)
+    payee_set_at = fields.DateTime("Payee Set At", readonly=True)
     description = fields.Text("Description")
     allocations = fields.One2Many(ALLOCATION, 'project', "Allocations",
         readonly=True)
@@ -79,6 +95,44 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s %s' % (self.code, self.name)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # who chose the payee and when, whatever a client sends
+        values.pop('payee_set_by', None)
+        values.pop('payee_set_at', None)
+        if values.get('payee') or (mode == 'write' and 'payee' in values):
+            values['payee_set_by'] = Transaction().user or None
+            values['payee_set_at'] = clock.utc_now()
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, projects, values=None,
+            external=False):
+        super().check_modification(
+            mode, projects, values=values, external=external)
+        if mode not in {'create', 'write'} or not external:
+            return
+        # The model access accountants need for the payee would give them
+        # the whole project, and city staff's would give them the payee.
+        sets_payee = ('payee' in values if mode == 'write'
+            else any(p.payee for p in projects))
+        if sets_payee and not user_in_groups(PAYEE_SETTERS):
+            raise AccessError(gettext(
+                    'hirakata_points_settlement.msg_project_payee_setter'))
+        if mode == 'write' and values.keys() - PAYEE_FIELDS and (
+                not user_in_groups(PROJECT_EDITORS)):
+            raise AccessError(gettext(
+                    'hirakata_points_settlement.msg_project_payee_only'))
+
+    @classmethod
+    def validate_fields(cls, projects, field_names):
+        super().validate_fields(projects, field_names)
+        if 'payee' in field_names:
+            for project in projects:
+                if project.payee:
+                    check_payee(project)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -361,7 +415,7 @@ class ReportContext(ModelView):
         return dt.date(expiry.fiscal_year(clock.today()), 4, 1)
 
 
-class DonateStart(ModelView):
+class DonateStart(RulesCheckedInSQL, ModelView):
     "Donate Points"
     __name__ = 'hirakata.community.donate.start'
 
@@ -418,6 +472,24 @@ class Entry(metaclass=PoolMeta):
         if getattr(origin, '__name__', None) == PROJECT and origin.id >= 0:
             return '%s（%s）' % (self.kind_string, origin.name)
         return super().holder_description()
+
+
+def check_payee(project):
+    """Refuse as project's payee a party the operator never pays for a
+    project: the operator itself, the city, a bank, a store."""
+    pool = Pool()
+    Configuration = pool.get('hirakata.settlement.configuration')
+    Bank = pool.get('bank')
+    Store = pool.get('hirakata.store')
+    config = Configuration(1)
+    payee = project.payee
+    with Transaction().set_context(_check_access=False, active_test=False):
+        if (payee in {config.company and config.company.party, config.city}
+                or Bank.search([('party', '=', payee.id)], limit=1)
+                or Store.search([('party', '=', payee.id)], limit=1)):
+            raise CommunityError(gettext(
+                    'hirakata_points_settlement.msg_project_payee_refused',
+                    project=project.rec_name, party=payee.rec_name))
 
 
 def month_community(start, end):
@@ -477,7 +549,7 @@ class Period(metaclass=PoolMeta):
                 raise SettlementError(gettext(
                         'hirakata_points_settlement.msg_project_payee',
                         project=project.rec_name))
-            party = payee_party(project.payee, 'community_payable')
+            party = payee_party(project.payee)
             for category in COMMUNITY_CATEGORIES:
                 points = totals.get((category, project.id))
                 if points:

@@ -14,7 +14,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
 from .books import set_up_books
-from .payment import zengin_journal
+from .payment import next_bank_day, zengin_journal
 
 # Tryton's groups an accountant works in, beside ours: the books,
 # invoices and payments.
@@ -100,8 +100,16 @@ def load_books(today):
         settle_months_before(today.replace(day=1) - dt.timedelta(days=1),
             oldest.date)
         set_up_payments(company, stores)
+        send_transfers_before(company, today.replace(day=1))
 
 
+# The community projects' organisers: name, address, account holder.
+ORGANISERS = [
+    ("社会福祉法人 枚方市社会福祉協議会", "大阪府枚方市新町2丁目1番35号",
+        "フク）ヒラカタシシヤカイフクシキヨウギカイ"),
+    ("ひらかた見守りネットワーク", "大阪府枚方市大垣内町2丁目1番20号",
+        "ヒラカタミマモリネツトワーク"),
+    ]
 # The demo's banks and branches (Zengin codes; zengin-code names them):
 # the operator's account at 関西みらい 枚方, the stores' at banks in
 # Hirakata or the big three.
@@ -148,9 +156,45 @@ def set_up_payments(company, stores):
             for n, party in enumerate(operators)])
     payees = {p.payee for p in pool.get('hirakata.community.project'
             ).search([('payee', '!=', None)])}
+    holders = {name: holder for name, _, holder in ORGANISERS}
     Account.create([account(party, '0159', '330', '%07d' % (3000001 + n),
-                "チイキコウケンダンタイ %d" % (n + 1))
+                holders[party.name])
             for n, party in enumerate(sorted(payees, key=lambda p: p.id))])
+
+
+def send_transfers_before(company, month_start):
+    """A week ago, the accountant sent the bank the transfers of what the
+    operator owed for the months settled before the last confirmed one
+    (month_start's month is computed, the month before confirmed): a
+    payment group the demo's accountant can mark 成功, its transfer date
+    past. The last confirmed month's payables are left to pay."""
+    pool = Pool()
+    Line = pool.get('account.move.line')
+    Payment = pool.get('account.payment')
+    Group = pool.get('account.payment.group')
+    Journal = pool.get('account.payment.journal')
+    journal, = Journal.search([('process_method', '=', 'zengin')], limit=1)
+    before = (month_start - dt.timedelta(days=1)).replace(day=1)
+    lines = Line.search([('move_state', '=', 'posted'),
+            ('reconciliation', '=', None), ('party', '!=', None),
+            ('account.type.payable', '=', True), ('credit', '>', 0),
+            ('move.date', '<', before)], order=[('id', 'ASC')])
+    sent = clock.today() - dt.timedelta(days=7)
+    with clock.frozen(at_noon(sent)):
+        payments = Payment.create([{'company': company.id,
+                    'journal': journal.id, 'kind': 'payable',
+                    'party': line.party.id, 'line': line.id,
+                    'amount': line.payment_amount,
+                    'date': next_bank_day(sent)} for line in lines])
+        Payment.submit(payments)
+        Payment.approve(payments)
+
+        def group():
+            group = Group(company=company, journal=journal, kind='payable')
+            group.save()
+            return group
+        if payments:
+            Payment.process(payments, group)
 
 
 def settle_months_before(last_month_end, first):
@@ -232,10 +276,7 @@ def load_uses(today):
     # the organisers, paid each month what residents and the city give
     organisers = Party.create([{'name': name, 'addresses': [('create', [{
                             'street_unstructured': street}])]}
-            for name, street in [
-                ("社会福祉法人 枚方市社会福祉協議会", "大阪府枚方市新町2丁目1番35号"),
-                ("ひらかた見守りネットワーク", "大阪府枚方市大垣内町2丁目1番20号"),
-                ]])
+            for name, street, _ in ORGANISERS])
     projects = Project.create([
             {'code': 'KODOMO', 'name': "ひらかた子ども食堂",
                 'organiser': "枚方市社会福祉協議会",

@@ -46,6 +46,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .books import payee_party, yen
+from .rule_check import RulesCheckedInSQL
 from .exceptions import (
     ExchangeError, OutOfStock, OverLimit, SettlementError)
 
@@ -452,7 +453,7 @@ class Batch(ModelSQL, ModelView):
         return batch
 
 
-class ExchangeStart(ModelView):
+class ExchangeStart(RulesCheckedInSQL, ModelView):
     "Exchange Points"
     __name__ = 'hirakata.exchange.exchange.start'
 
@@ -596,7 +597,7 @@ class Period(metaclass=PoolMeta):
                 key=lambda p: p.rec_name):
             points = exchanged[party.id]
             lines.append(Line(period=self, category='transit_exchange',
-                    party=payee_party(party, 'transit_payable'), points=points,
+                    party=payee_party(party), points=points,
                     amount=-yen(points)))
         return lines
 

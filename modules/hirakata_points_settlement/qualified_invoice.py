@@ -207,7 +207,10 @@ def qualified_invoice(invoice):
                 'amount': '—'})
     total = invoice.total_amount
     title = document_title(invoice)
-    if notice:
+    if notice and total < 0:
+        # (a donation cancelled after its month was paid: the payee owes)
+        total_label = "差引ご請求金額（当社へお支払いください）"
+    elif notice:
         total_label = "お支払金額"
     elif total < 0:
         total_label = "差引お支払金額（当社からお支払いします）"
@@ -234,7 +237,10 @@ def qualified_invoice(invoice):
         'total': format_yen(total),
         'total_label': total_label,
         'amount_due': format_yen(abs(total)),
-        'note': "ポイントの原資と利用ポイントは消費税の課税対象外（不課税）です。"
+        'note': ("寄付と失効ポイントの配分は消費税の課税対象外（不課税）です。"
+            if any(l.hirakata_line and l.hirakata_line.project
+                for l in invoice.lines) else
+            "ポイントの原資と利用ポイントは消費税の課税対象外（不課税）です。")
         + ("" if notice else "運営手数料には消費税がかかります。"),
         }
 

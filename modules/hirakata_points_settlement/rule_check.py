@@ -6,8 +6,9 @@ export it evaluates them in Python, where a leaf through a relation
 records it names (its own id, the ids in its values: an invoice's lines, a
 store's payout account) without them, answering what it computes from
 them and their names. The models around the money (bank accounts,
-invoices, their lines, stores, parties) check in SQL the records asked
-for there too, as read does."""
+invoices, their lines, stores, parties) and the desk's forms that name a
+holder (donating, exchanging) check the records asked for there too, as
+read does: the access rights, and the rules in SQL."""
 from collections import defaultdict
 
 from trytond.model import ModelSQL
@@ -51,11 +52,15 @@ def named_records(record):
 
 
 def check_rules(named):
-    "Refuse a client the records of named its rules do not let it read."
+    """Refuse a client the records of named its access rights or rules do
+    not let it read."""
     if not Transaction().check_access:
         return
-    Rule = Pool().get('ir.rule')
+    pool = Pool()
+    ModelAccess = pool.get('ir.model.access')
+    Rule = pool.get('ir.rule')
     for model, ids in named.items():
         ids = [i for i in ids if i is not None and i >= 0]
         if ids:
+            ModelAccess.check(model, 'read')
             Rule.check(model, ids, 'read')

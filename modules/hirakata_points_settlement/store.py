@@ -57,13 +57,7 @@ class Store(RulesCheckedInSQL, metaclass=PoolMeta):
 
     @classmethod
     def _user_edits_stores(cls):
-        pool = Pool()
-        User = pool.get('res.user')
-        Data = pool.get('ir.model.data')
-        if not Transaction().user:
-            return True
-        editors = {Data.get_id('hirakata_points', g) for g in STORE_EDITORS}
-        return bool(editors & set(User.get_groups()))
+        return user_in_groups(STORE_EDITORS)
 
     def settlement_party(self):
         "The store's party, made with its address and accounts if missing."
@@ -90,3 +84,15 @@ class Store(RulesCheckedInSQL, metaclass=PoolMeta):
         parties: a store is paid into its payout account only."""
         stores = cls.search([('party', 'in', [p.id for p in parties])])
         return {s.party: s.payout_account for s in stores}
+
+
+def user_in_groups(names):
+    """Whether the user is in one of the groups names (of hirakata_points)
+    or is the server's own code (user 0)."""
+    pool = Pool()
+    User = pool.get('res.user')
+    Data = pool.get('ir.model.data')
+    if not Transaction().user:
+        return True
+    groups = {Data.get_id('hirakata_points', g) for g in names}
+    return bool(groups & set(User.get_groups()))

@@ -19,7 +19,7 @@ from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user, load_japanese)
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    CommunityError, SettlementError)
+    BooksError, CommunityError, SettlementError)
 from trytond.modules.hirakata_points_settlement.reconciliation import (
     reconciliation)
 from trytond.pool import Pool
@@ -27,6 +27,7 @@ from trytond.tests.test_tryton import (
     _DBTestCase, activate_module, with_transaction)
 from trytond.transaction import Transaction
 
+from .test_statement import QUALIFIED_INVOICE, odt_text, run_report
 from .tools import at, payable_lines, reverse_at, set_up_operator, settle
 
 OCTOBER = dt.date(2026, 10, 1)
@@ -333,9 +334,40 @@ class CommunityTestCase(_DBTestCase):
             self.assertEqual([(l.category, l.points, l.amount)
                     for l in november.lines if l.project],
                 [('community_donation', -50, Decimal(50))])
+            # its notice asks the payee for it, and says why no tax
+            owed, = [i for i in november.invoices if i.party == network]
+            _, content, _, _ = run_report(QUALIFIED_INVOICE, [owed.id])
+            notice = odt_text(content).splitlines()
+            self.assertEqual((notice[0], owed.total_amount),
+                ("支払通知書", Decimal(-50)))
+            self.assertIn("差引ご請求金額（当社へお支払いください）　50 円（税込）",
+                notice)
+            self.assertIn("寄付と失効ポイントの配分は消費税の課税対象外（不課税）です。",
+                notice)
             self.assertEqual([(r[3].code, r[4], r[5], r[6])
                     for r in reconciliation(november) if r[3]],
                 [('K1', 50, Decimal(50), Decimal(0))])
+
+    @with_transaction()
+    def test_expired_points_stay_where_they_were_booked(self):
+        """Where expired points go is chosen before any is booked: the
+        allocations the city makes of them are charged there."""
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Booking = pool.get('hirakata.settlement.booking')
+        company = set_up_operator()
+        with set_company(company):
+            config = Configuration(1)
+            Configuration.write([config], {'expired_points_to': 'fund'})
+            with clock.frozen(at(day(OCTOBER, 10))):
+                fill_expired_pool(100)
+            with clock.frozen(at(day(OCTOBER, 12))):
+                Booking.book_until()
+            self.assertTrue(Booking.search([('kind', '=', 'expire')]))
+            with self.assertRaises(BooksError):
+                Configuration.write([config], {'expired_points_to': 'income'})
+            Configuration.write([config], {'expired_points_to': 'fund'})
+            self.assertEqual(Configuration(1).expired_points_to, 'fund')
 
     @with_transaction()
     def test_month_with_donations_refused_without_a_payee(self):

@@ -27,6 +27,7 @@ from .test_statement import (
 from .tools import at, bank_account, rpc, set_up_operator
 
 ALLOCATION = 'hirakata.community.allocation'
+PROJECT = 'hirakata.community.project'
 REQUEST = 'hirakata.exchange.request'
 INVOICE = 'account.invoice'
 STATEMENT = 'hirakata.settlement.statement'
@@ -668,6 +669,91 @@ class RolesTestCase(_DBTestCase):
             self.assertEqual((bakery.payout_account, bakery.settlement_method,
                     bakery.grant_fee_rate, bakery.name),
                 (payout, 'gross', Decimal(3), "枚方パン工房"))
+
+    @with_transaction()
+    def test_accountants_choose_a_project_payee_and_nothing_else(self):
+        """Where a project's money goes is the accountants' (who keep the
+        parties and their accounts), recorded with who and when; city staff
+        keep the rest; the operator, the city, a bank or a store is never a
+        project's payee."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Project = pool.get('hirakata.community.project')
+        company = set_up_operator()
+        with set_company(company):
+            load_japanese()
+            network, = Party.create([{'name': "子ども食堂ネットワーク"}])
+            store = make_store("枚方パン")
+            bank = pool.get('bank').from_zengin_code('0009')
+            city = make_user('city', 'group_city_staff', language='ja')
+            approver = make_user('approver', 'group_city_approver',
+                language='ja')
+            accountant = make_user('accountant', 'group_accountant',
+                language='ja')
+            operator = make_user('operator', 'group_operator')
+            kitchen_id, = rpc(city, PROJECT, 'create', [{'code': 'K1',
+                        'name': "子ども食堂"}])
+            for user in [city, approver]:
+                with self.subTest(user=user.login), \
+                        self.assertRaisesRegex(AccessError,
+                            "支払先は経理担当者だけが設定できます"):
+                    rpc(user, PROJECT, 'write', [kitchen_id],
+                        {'payee': network.id})
+                with self.subTest(user=user.login), \
+                        self.assertRaisesRegex(AccessError,
+                            "支払先は経理担当者だけが設定できます"):
+                    rpc(user, PROJECT, 'create', [{
+                                'code': 'K-%s' % user.login,
+                                'name': "別の事業", 'payee': network.id}])
+            with self.assertRaises(AccessError):
+                rpc(operator, PROJECT, 'write', [kitchen_id],
+                    {'payee': network.id})
+            with clock.frozen(at(dt.date(2026, 10, 5))):
+                rpc(accountant, PROJECT, 'write', [kitchen_id],
+                    {'payee': network.id, 'payee_set_by': city.id})
+            kitchen = Project(kitchen_id)
+            self.assertEqual((kitchen.payee, kitchen.payee_set_by,
+                    kitchen.payee_set_at),
+                (network, accountant, at(dt.date(2026, 10, 5)).astimezone(
+                        dt.timezone.utc).replace(tzinfo=None)))
+            for values in [{'name': "別の名前"}, {'active': False},
+                    {'payee': network.id, 'organiser': "別の団体"}]:
+                with self.subTest(values=values), \
+                        self.assertRaisesRegex(AccessError,
+                            "変更できるのは地域貢献事業の支払先だけです"):
+                    rpc(accountant, PROJECT, 'write', [kitchen_id], values)
+            rpc(city, PROJECT, 'write', [kitchen_id], {'name': "子ども食堂 枚方"})
+            self.assertEqual((Project(kitchen_id).payee,
+                    Project(kitchen_id).name), (network, "子ども食堂 枚方"))
+            # (each refusal below is a call whose transaction the server
+            # rolls back)
+            for party in [company.party, Party(Pool().get(
+                            'hirakata.settlement.configuration')(1).city.id),
+                    store.settlement_party(), bank.party]:
+                with self.subTest(party=party.rec_name), \
+                        self.assertRaisesRegex(CommunityError,
+                            "「%s」は地域貢献事業" % party.rec_name):
+                    rpc(accountant, PROJECT, 'write', [kitchen_id],
+                        {'payee': party.id})
+
+    @with_transaction()
+    def test_desk_forms_refuse_others_the_holder_they_name(self):
+        """The donation and exchange forms answer what a holder has to the
+        desk only: store staff naming a holder there are refused (they
+        read no holder)."""
+        store = make_store("枚方パン")
+        holder = holder_with(500)
+        clerk = make_user('store', 'group_store_staff', store=store)
+        desk = make_user('operator', 'group_operator')
+        for name in ['hirakata.community.donate.start',
+                'hirakata.exchange.exchange.start']:
+            with self.subTest(name=name):
+                self.assertEqual(rpc(desk, name, 'on_change_with',
+                        {'holder': holder.id}, ['available'])['available'],
+                    500)
+                with self.assertRaises(AccessError):
+                    rpc(clerk, name, 'on_change_with',
+                        {'holder': holder.id}, ['available'])
 
     @with_transaction()
     def test_party_balances_for_accountants_and_the_auditor_only(self):
