@@ -382,7 +382,8 @@ class CommunityTestCase(_DBTestCase):
             with clock.frozen(at(day(NOVEMBER, 5))):
                 period, = Period.create([{'month': OCTOBER}])
                 for payee, words in [
-                        (None, "「K1 子ども食堂 ひらかた」の支払先を選んで"),
+                        (None, "「K1 子ども食堂 ひらかた」に支払先がありません。"
+                            "経理担当者が事業の画面で支払先を選んでください"),
                         (self.payee("住所のない団体", address=False),
                             "支払先「住所のない団体」の住所を登録")]:
                     kitchen.payee = payee
