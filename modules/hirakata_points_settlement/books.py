@@ -153,12 +153,16 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                     **cls.__names__(field='booked_until')))
         # What the expired points pool pays projects is charged where its
         # expiries were booked (Line.account_role in community.py): the
-        # choice stays once an expiry is booked.
+        # choice stays once an expiry is booked or an allocation made.
         if mode == 'write' and 'expired_points_to' in values:
-            Booking = Pool().get('hirakata.settlement.booking')
+            pool = Pool()
+            Booking = pool.get('hirakata.settlement.booking')
+            Allocation = pool.get('hirakata.community.allocation')
             if any(r.expired_points_to != values['expired_points_to']
-                    for r in records) and Booking.search(
-                        [('kind', '=', 'expire')], limit=1):
+                    for r in records) and (
+                    Booking.search([('kind', '=', 'expire')], limit=1)
+                    or Allocation.search(
+                        [('state', '=', 'approved')], limit=1)):
                 raise BooksError(gettext(
                         'hirakata_points_settlement'
                         '.msg_expired_points_to_booked'))

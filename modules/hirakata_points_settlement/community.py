@@ -35,7 +35,6 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .books import payee_party, yen
 from .exceptions import CommunityError, SettlementError
-from .rule_check import RulesCheckedInSQL
 from .store import user_in_groups
 
 PROJECT = 'hirakata.community.project'
@@ -106,6 +105,14 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
             values['payee_set_by'] = Transaction().user or None
             values['payee_set_at'] = clock.utc_now()
         return values
+
+    @classmethod
+    def copy(cls, projects, default=None):
+        # a copy is the city's new project: its payee is chosen anew
+        default = dict(default or {})
+        for name in PAYEE_FIELDS:
+            default.setdefault(name, None)
+        return super().copy(projects, default=default)
 
     @classmethod
     def check_modification(cls, mode, projects, values=None,
@@ -415,7 +422,7 @@ class ReportContext(ModelView):
         return dt.date(expiry.fiscal_year(clock.today()), 4, 1)
 
 
-class DonateStart(RulesCheckedInSQL, ModelView):
+class DonateStart(ModelView):
     "Donate Points"
     __name__ = 'hirakata.community.donate.start'
 
@@ -476,17 +483,19 @@ class Entry(metaclass=PoolMeta):
 
 def check_payee(project):
     """Refuse as project's payee a party the operator never pays for a
-    project: the operator itself, the city, a bank, a store."""
+    project: the operator itself, the city, a bank, a store, one of its
+    employees."""
     pool = Pool()
     Configuration = pool.get('hirakata.settlement.configuration')
     Bank = pool.get('bank')
     Store = pool.get('hirakata.store')
+    Employee = pool.get('company.employee')
     config = Configuration(1)
     payee = project.payee
     with Transaction().set_context(_check_access=False, active_test=False):
         if (payee in {config.company and config.company.party, config.city}
-                or Bank.search([('party', '=', payee.id)], limit=1)
-                or Store.search([('party', '=', payee.id)], limit=1)):
+                or any(Model.search([('party', '=', payee.id)], limit=1)
+                    for Model in [Bank, Store, Employee])):
             raise CommunityError(gettext(
                     'hirakata_points_settlement.msg_project_payee_refused',
                     project=project.rec_name, party=payee.rec_name))

@@ -46,7 +46,6 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
 from .books import payee_party, yen
-from .rule_check import RulesCheckedInSQL
 from .exceptions import (
     ExchangeError, OutOfStock, OverLimit, SettlementError)
 
@@ -453,7 +452,7 @@ class Batch(ModelSQL, ModelView):
         return batch
 
 
-class ExchangeStart(RulesCheckedInSQL, ModelView):
+class ExchangeStart(ModelView):
     "Exchange Points"
     __name__ = 'hirakata.exchange.exchange.start'
 

@@ -370,6 +370,22 @@ class CommunityTestCase(_DBTestCase):
             self.assertEqual(Configuration(1).expired_points_to, 'fund')
 
     @with_transaction()
+    def test_expired_points_stay_where_they_were_allocated(self):
+        "(an allocation approved before any expiry is booked)"
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Allocation = pool.get('hirakata.community.allocation')
+        company = set_up_operator()
+        with set_company(company):
+            with clock.frozen(at(day(OCTOBER, 10))):
+                fill_expired_pool(100)
+                Allocation.approve([allocation(
+                            make_project('K1', "子ども食堂"), 10)])
+            with self.assertRaises(BooksError):
+                Configuration.write([Configuration(1)],
+                    {'expired_points_to': 'fund'})
+
+    @with_transaction()
     def test_month_with_donations_refused_without_a_payee(self):
         "(in Japanese, the period left as it was)"
         load_japanese()

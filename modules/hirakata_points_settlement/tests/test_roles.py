@@ -727,9 +727,17 @@ class RolesTestCase(_DBTestCase):
                     Project(kitchen_id).name), (network, "子ども食堂 枚方"))
             # (each refusal below is a call whose transaction the server
             # rolls back)
+            employee, = pool.get('company.employee').create([{
+                        'company': company.id, 'party': Party.create([{
+                                    'name': "経理 担当"}])[0].id}])
+            # a copy is a new project, its payee chosen anew
+            copy_id, = rpc(city, PROJECT, 'copy', [kitchen_id],
+                {'code': 'K1-COPY'})
+            self.assertEqual((Project(copy_id).payee,
+                    Project(copy_id).payee_set_by), (None, None))
             for party in [company.party, Party(Pool().get(
                             'hirakata.settlement.configuration')(1).city.id),
-                    store.settlement_party(), bank.party]:
+                    store.settlement_party(), bank.party, employee.party]:
                 with self.subTest(party=party.rec_name), \
                         self.assertRaisesRegex(CommunityError,
                             "「%s」は地域貢献事業" % party.rec_name):
@@ -737,23 +745,45 @@ class RolesTestCase(_DBTestCase):
                         {'payee': party.id})
 
     @with_transaction()
-    def test_desk_forms_refuse_others_the_holder_they_name(self):
-        """The donation and exchange forms answer what a holder has to the
-        desk only: store staff naming a holder there are refused (they
-        read no holder)."""
-        store = make_store("枚方パン")
-        holder = holder_with(500)
-        clerk = make_user('store', 'group_store_staff', store=store)
-        desk = make_user('operator', 'group_operator')
-        for name in ['hirakata.community.donate.start',
-                'hirakata.exchange.exchange.start']:
-            with self.subTest(name=name):
-                self.assertEqual(rpc(desk, name, 'on_change_with',
-                        {'holder': holder.id}, ['available'])['available'],
-                    500)
-                with self.assertRaises(AccessError):
-                    rpc(clerk, name, 'on_change_with',
-                        {'holder': holder.id}, ['available'])
+    def test_on_change_calls_refuse_the_records_one_cannot_read(self):
+        """Every form's on_change calls (the whole form's and each field's)
+        answer only about records the caller may read: store staff naming
+        a holder, a card or another store's invoice or bank account are
+        refused; the desk still gets a holder's points."""
+        pool = Pool()
+        company = set_up_operator()
+        with set_company(company):
+            store = make_store("枚方パン")
+            other = make_store("くずは書店")
+            holder = holder_with(500)
+            account = bank_account(other.settlement_party(), '0009', '001',
+                '7654321', "カ)クズハショテン")
+            clerk = make_user('store', 'group_store_staff', store=store)
+            desk = make_user('operator', 'group_operator')
+            for name in ['hirakata.community.donate.start',
+                    'hirakata.exchange.exchange.start']:
+                for method, args in [
+                        ('on_change_with', [{'holder': holder.id},
+                                ['available']]),
+                        ('on_change_with_available', [{'holder': holder.id}]),
+                        ]:
+                    with self.subTest(name=name, method=method):
+                        self.assertEqual(rpc(desk, name, method, *args)[
+                                'available'], 500)
+                        with self.assertRaises(AccessError):
+                            rpc(clerk, name, method, *args)
+            calls = [
+                ('hirakata.card', 'on_change', {'holder': holder.id}, []),
+                ('bank.account', 'on_change_with_zengin_branch_kana',
+                    {'id': account.id}),
+                ('hirakata.store', 'on_change', {'id': other.id}, []),
+                ('hirakata.point.account', 'on_change',
+                    {'holder': holder.id}, []),
+                ]
+            for name, method, *args in calls:
+                with self.subTest(name=name, method=method), \
+                        self.assertRaises(AccessError):
+                    rpc(clerk, name, method, *args)
 
     @with_transaction()
     def test_party_balances_for_accountants_and_the_auditor_only(self):
