@@ -417,6 +417,24 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
             self.assertEqual((project.payee.name, project.name),
                 ("ひらかた食堂ネットワーク", "ひらかた食堂"))
 
+    def test_project_and_settlement_screens_open_for_who_reads_them(self):
+        """The projects' list and form open for the accountant and the
+        auditor, the settlement's configuration for the accountant, with
+        no script error"""
+        sao = self.sao
+        for login in ['accountant', 'auditor']:
+            self.sign_in(login)
+            sao.open_menu("ポイント制度", "地域貢献事業", "地域貢献事業")
+            self.assertTrue(sao.rows())
+            sao.open_first()
+            self.check()
+            if login == 'accountant':
+                sao.open_menu("精算", "精算の設定")
+                self.assertEqual(sao.value('expired_points_to'),
+                    "運営会社の収入")
+                self.check()
+            sao.sign_out()
+
     def payee_editable(self):
         "Whether the project form's 支払先 takes input."
         field = self.sao.field('payee')

@@ -503,40 +503,21 @@ def check_payee(project):
 
 def month_community(start, end):
     """{(category, project id): points} the month start..end gives each
-    project: residents' donations (a cancellation under its original) and
-    the allocations' entries out of the expired points pool."""
-    pool = Pool()
-    Account = pool.get('hirakata.point.account')
-    Entry = pool.get('hirakata.point.entry')
-    Allocation = pool.get(ALLOCATION)
-    entry, original, account = (Entry.__table__(), Entry.__table__(),
-        Account.__table__())
-    allocation = Allocation.__table__()
-    origin = Coalesce(original.origin, entry.origin)
-    donations = entry.join(account, condition=account.id == entry.account
-        ).join(original, 'LEFT', condition=original.id == entry.reversal_of
-        ).select(origin, Sum(-entry.points),
-            where=(account.kind == 'holder')
-            & (entry.date >= start) & (entry.date <= end)
-            & ((entry.kind == 'donation') | ((entry.kind == 'reversal')
-                    & (original.kind == 'donation'))),
-            group_by=[origin])
-    allocations = allocation.join(entry,
-        condition=entry.id == allocation.entry
-        ).select(allocation.project, Sum(-entry.points),
-            where=(entry.date >= start) & (entry.date <= end),
-            group_by=[allocation.project])
-    totals = {}
+    project: the per-project report's donations (a cancellation under its
+    original) and approved allocations of those dates."""
+    Report = Pool().get('hirakata.community.report')
+    with Transaction().set_context(from_date=start, to_date=end):
+        report = Report.table_query()
     cursor = Transaction().connection.cursor()
-    cursor.execute(*donations)
-    for origin, points in cursor:
-        if origin and origin.startswith(PROJECT + ',') and points:
-            totals['community_donation', int(origin.split(',')[1])] = int(
-                points)
-    cursor.execute(*allocations)
-    for project, points in cursor:
-        if points:
-            totals['community_allocation', project] = int(points)
+    cursor.execute(*report.select(report.project, report.donated,
+            report.allocated,
+            where=(report.donated != 0) | (report.allocated != 0)))
+    totals = {}
+    for project, donated, allocated in cursor:
+        for category, points in [('community_donation', donated),
+                ('community_allocation', allocated)]:
+            if points:
+                totals[category, project] = int(points)
     return totals
 
 
