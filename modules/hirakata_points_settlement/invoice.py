@@ -100,16 +100,22 @@ class Invoice(RulesCheckedInSQL, metaclass=PoolMeta):
 
     @dualmethod
     def update_taxes(cls, invoices, exception=False):
-        # A settlement computes the taxes of the invoices it makes once,
-        # after their lines (Period.confirm): every other save of
-        # them (posting saves them several times, each time with the
-        # context they were made in) would compute them all again.
-        # Posting still checks each invoice's taxes (get_move calls
-        # update_taxes with exception=True).
-        if (Transaction().context.get('_hirakata_taxes_computed')
-                and not exception):
+        # A settlement makes its invoices with their taxes and amounts,
+        # computed by Tryton's own code from their lines (Period._invoice),
+        # and posts them in the same transaction: every save of them
+        # (posting saves them several times) would compute the taxes
+        # again, and posting's check (get_move, exception=True) would
+        # compare them with what was just computed from the same lines.
+        if Transaction().context.get('_hirakata_amounts_made'):
             return
         super().update_taxes(invoices, exception=exception)
+
+    @classmethod
+    def _store_cache(cls, invoices):
+        # (see update_taxes: their amounts are cached since they were made)
+        if Transaction().context.get('_hirakata_amounts_made'):
+            return
+        super()._store_cache(invoices)
 
     @classmethod
     def _check_taxes(cls, invoices):

@@ -42,8 +42,10 @@ FEE_CATEGORIES = {'city_fee', 'store_grant_fee', 'store_redeem_fee'}
 # Records worked on together (lines, invoices). Each record Tryton makes
 # from a list of ids checks the whole list (ModelStorage.__init__'s
 # assert), a cost that grows as the square of the list: at a month's 500
-# invoices and 1,800 lines at once, more than half of confirming.
-BATCH = 100
+# invoices and 1,800 lines at once, more than half of confirming; 50
+# invoices (their 270 move lines) at once cost 5 s less than 100
+# (docs/performance.md).
+BATCH = 50
 
 
 def fee(points, rate):
@@ -225,10 +227,11 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         company = pool.get('hirakata.settlement.configuration').books(
             ).company
         # The invoices keep the context they are made in for their every
-        # save, posting's included: made where their taxes count as
-        # computed (Invoice.update_taxes), they are computed once, here.
+        # save, posting's included: made with their taxes and amounts
+        # (Period._invoice), where Invoice.update_taxes and _store_cache
+        # do not compute them again.
         with Transaction().set_context(company=company.id,
-                _hirakata_taxes_computed=True):
+                _hirakata_amounts_made=True):
             cls._lock_for_posting(periods, company)
             # every day of the months booked before their books close
             if periods:
@@ -240,9 +243,6 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
             for batch in grouped_slice(invoices, BATCH):
                 batch = list(batch)
                 Invoice.save(batch)
-                with Transaction().set_context(
-                        _hirakata_taxes_computed=False):
-                    Invoice.update_taxes(batch)
                 Invoice.post(batch)
             # A confirmed month is never changed: its accounting period
             # closes, so that no move (a copy, a reversal, an entry by
@@ -414,6 +414,17 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                     taxes=[config.fee_tax] if line.is_fee else [],
                     hirakata_line=line))
         invoice.lines = invoice_lines
+        # Its taxes computed with its lines, as the invoice form does, and
+        # saved with it; its amounts kept in their caches from the start:
+        # Tryton reads total_amount at each of posting's writes (to
+        # validate payment_lines' domain, to choose the sequence), and
+        # without the caches sums the lines each time.
+        for invoice_line in invoice_lines:
+            invoice_line.amount = invoice_line.on_change_with_amount()
+        invoice._on_change_lines_taxes()
+        invoice.untaxed_amount_cache = invoice.untaxed_amount
+        invoice.tax_amount_cache = invoice.tax_amount
+        invoice.total_amount_cache = invoice.total_amount
         return invoice
 
 

@@ -60,6 +60,26 @@ def ledger_movements(start, end):
     return totals
 
 
+def assert_amounts_as_tryton_computes(test, invoices):
+    """Each invoice's taxes and amount caches, made with it in memory
+    (Period._invoice), are what Tryton computes from its saved lines and
+    taxes (posting no longer computes them again)."""
+    for invoice in invoices:
+        computed = {key: (value['base'], value['amount'], value['account'])
+            for key, value in invoice._compute_taxes()}
+        saved = {tax._key: (tax.base, tax.amount, tax.account)
+            for tax in invoice.taxes}
+        test.assertEqual(saved, computed, invoice.rec_name)
+        untaxed = sum(l.amount for l in invoice.line_lines)
+        tax = sum(t.amount for t in invoice.taxes)
+        test.assertEqual((invoice.untaxed_amount_cache,
+                invoice.tax_amount_cache, invoice.total_amount_cache),
+            (untaxed, tax, untaxed + tax), invoice.rec_name)
+        test.assertEqual(invoice.move.state, 'posted')
+        test.assertEqual(sum(l.debit - l.credit for l in invoice.move.lines),
+            0)
+
+
 class SettlementTestCase(_DBTestCase):
     "A month's settlement"
     module = 'hirakata_points_settlement'
@@ -136,6 +156,7 @@ class SettlementTestCase(_DBTestCase):
                     ("枚方パン", 'out'), ("枚方市", 'out')])
             self.assertTrue(all(i.state == 'posted'
                     for i in period.invoices))
+            assert_amounts_as_tryton_computes(self, period.invoices)
             # due at the end of November (月末締め翌月末払い), not overdue
             # on the day they are confirmed
             self.assertEqual({(i.payment_term_date,)
@@ -252,6 +273,7 @@ class SettlementTestCase(_DBTestCase):
                         except Exception:
                             pass  # already cancelled, or points spent
             october = settle(OCTOBER, at(day(NOVEMBER, 12)))
+            assert_amounts_as_tryton_computes(self, october.invoices)
             self.assertEqual(invoiced_by_source(october),
                 {k: Decimal(v) for k, v in ledger_movements(
                         OCTOBER, day(OCTOBER, 31)).items() if v})
