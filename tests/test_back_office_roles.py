@@ -397,7 +397,8 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         sao.toolbar('new_')
         sao.fill(code='K-PAYEE', name="ひらかた食堂",
             organiser="ひらかた食堂ネットワーク")
-        self.assertFalse(self.payee_editable())
+        self.assertFalse(self.editable('payee'))
+        self.assertTrue(self.editable('name'))
         sao.toolbar('save')
         self.check()
         sao.sign_out()
@@ -405,7 +406,10 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
         self.sign_in('accountant')
         sao.open_menu("ポイント制度", "地域貢献事業", "地域貢献事業")
         sao.open_record("ひらかた食堂")
-        self.assertTrue(self.payee_editable())
+        self.assertTrue(self.editable('payee'))
+        # the rest of the project is the city's
+        self.assertFalse(any(self.editable(n)
+                for n in ['code', 'name', 'organiser']))
         sao.choose(payee=("食堂ネット", "ひらかた食堂ネットワーク"))
         sao.toolbar('save')
         self.check()
@@ -435,9 +439,9 @@ class BackOfficeRolesTestCase(BackOfficeServerMixin, RouteTestCase):
                 self.check()
             sao.sign_out()
 
-    def payee_editable(self):
-        "Whether the project form's 支払先 takes input."
-        field = self.sao.field('payee')
+    def editable(self, name):
+        "Whether the open form's field name takes input."
+        field = self.sao.field(name)
         return field.is_enabled() and not field.get_attribute('readonly')
 
     def test_store_staff_see_their_own_invoices_only(self):

@@ -28,7 +28,7 @@ from trytond.modules.hirakata_points.buttons import (
     ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.exceptions import InsufficientPoints
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, Id
+from trytond.pyson import Eval, Id, Or
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -44,6 +44,17 @@ ALLOCATION = 'hirakata.community.allocation'
 PAYEE_SETTERS = ['group_accountant', 'group_admin']
 PROJECT_EDITORS = ['group_city_staff', 'group_admin']
 PAYEE_FIELDS = {'payee', 'payee_set_by', 'payee_set_at'}
+
+
+def in_groups(groups):
+    "PYSON: the user is in one of groups (hirakata_points' ids)."
+    return Or(*(Id('hirakata_points', g).in_(
+                Eval('context', {}).get('groups', [])) for g in groups))
+
+
+# The form's read-only for who may not change them (check_modification
+# refuses it on the server).
+NOT_EDITOR = {'readonly': ~in_groups(PROJECT_EDITORS)}
 # The settlement lines of what a month gives a project, and the ledger's
 # kind of the movements each settles.
 COMMUNITY_CATEGORIES = {
@@ -56,23 +67,19 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
     "Community Project"
     __name__ = PROJECT
 
-    code = fields.Char("Code", required=True)
-    name = fields.Char("Name", required=True)
-    organiser = fields.Char("Organiser",
+    code = fields.Char("Code", required=True, states=NOT_EDITOR)
+    name = fields.Char("Name", required=True, states=NOT_EDITOR)
+    organiser = fields.Char("Organiser", states=NOT_EDITOR,
         help="The group that runs it, as residents know it.")
     payee = fields.Many2One('party.party', "Payee", ondelete='RESTRICT',
-        states={'readonly': ~(
-                Id('hirakata_points', 'group_accountant').in_(
-                    Eval('context', {}).get('groups', []))
-                | Id('hirakata_points', 'group_admin').in_(
-                    Eval('context', {}).get('groups', [])))},
+        states={'readonly': ~in_groups(PAYEE_SETTERS)},
         help="The party the month's donations and allocations are paid "
         "to. Accountants choose it, a party they registered with its "
         "address and bank account.")
     payee_set_by = fields.Many2One('res.user', "Payee Set By",
         readonly=True)
     payee_set_at = fields.DateTime("Payee Set At", readonly=True)
-    description = fields.Text("Description")
+    description = fields.Text("Description", states=NOT_EDITOR)
     allocations = fields.One2Many(ALLOCATION, 'project', "Allocations",
         readonly=True)
     donated = fields.Function(fields.Integer("Points Donated",
@@ -91,6 +98,7 @@ class Project(DeactivableMixin, ModelSQL, ModelView):
                 'hirakata_points_settlement.msg_project_code_unique'),
             ]
         cls._order = [('code', 'ASC'), ('id', 'ASC')]
+        cls.active.states = NOT_EDITOR
 
     def get_rec_name(self, name):
         return '%s %s' % (self.code, self.name)

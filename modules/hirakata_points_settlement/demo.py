@@ -110,6 +110,15 @@ ORGANISERS = [
     ("ひらかた見守りネットワーク", "大阪府枚方市大垣内町2丁目1番20号",
         "ヒラカタミマモリネツトワーク"),
     ]
+# The demo stores' account holders, as their banks know them (the
+# demo's stores are scripts/demo_data.py's; another store: its number).
+STORE_HOLDERS = {
+    "ひらかた青果店": "ヒラカタセイカテン",
+    "くずは書店": "クズハシヨテン",
+    "牧野薬局": "マキノヤツキヨク",
+    "津田カフェ": "ツダカフエ",
+    "香里ヶ丘クリーニング": "コウリガオカクリーニング",
+    }
 # The demo's banks and branches (Zengin codes; zengin-code names them):
 # the operator's account at 関西みらい 枚方, the stores' at banks in
 # Hirakata or the big three.
@@ -143,7 +152,8 @@ def set_up_payments(company, stores):
     zengin_journal("全銀 総合振込")
     accounts = Account.create([account(store.settlement_party(),
                 *STORE_BRANCHES[n % len(STORE_BRANCHES)],
-                '%07d' % (1000001 + n), "テンポ %03d" % (n + 1))
+                '%07d' % (1000001 + n),
+                STORE_HOLDERS.get(store.name, "テンポ %03d" % (n + 1)))
             for n, store in enumerate(stores)])
     for store, payout in zip(stores, accounts):
         store.payout_account = payout
@@ -280,13 +290,16 @@ def load_uses(today):
     projects = Project.create([
             {'code': 'KODOMO', 'name': "ひらかた子ども食堂",
                 'organiser': "枚方市社会福祉協議会",
-                'payee': organisers[0].id,
                 'description': "地域の子どもたちに温かい食事を届けます。"},
             {'code': 'MIMAMORI', 'name': "地域見守り活動",
                 'organiser': "ひらかた見守りネットワーク",
-                'payee': organisers[1].id,
                 'description': "ひとり暮らしの高齢者の見守り活動を支えます。"},
             ])
+    # the payees chosen by the demo's accountant, as they are in use
+    accountant = User.search([('login', '=', 'accountant')], limit=1)
+    with Transaction().set_user(accountant[0].id if accountant else 0):
+        for project, organiser in zip(projects, organisers):
+            Project.write([project], {'payee': organiser.id})
     months = months_back(today, 2)
     accounts = Account.search([('kind', '=', 'holder'),
             ('balance', '>=', 500)], order=[('id', 'ASC')])

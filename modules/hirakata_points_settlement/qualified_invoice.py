@@ -166,7 +166,8 @@ def line_description(line):
 def document_title(invoice):
     "What the document printed of invoice is."
     if invoice.type == 'in':
-        return "支払通知書"
+        # (less than nothing to pay: a cancellation owed back)
+        return "精算通知書" if invoice.total_amount < 0 else "支払通知書"
     if invoice.total_amount < 0:
         # A netting store owed money: the operator pays the balance, and
         # the document is still the qualified invoice of its fees.
@@ -237,6 +238,8 @@ def qualified_invoice(invoice):
         'total': format_yen(total),
         'total_label': total_label,
         'amount_due': format_yen(abs(total)),
+        # (a notice of points only carries no tax to include)
+        'amount_due_tax': "（税込）" if invoice.taxes else "",
         'note': ("寄付と失効ポイントの配分は消費税の課税対象外（不課税）です。"
             if any(l.hirakata_line and l.hirakata_line.project
                 for l in invoice.lines) else

@@ -339,8 +339,8 @@ class CommunityTestCase(_DBTestCase):
             _, content, _, _ = run_report(QUALIFIED_INVOICE, [owed.id])
             notice = odt_text(content).splitlines()
             self.assertEqual((notice[0], owed.total_amount),
-                ("支払通知書", Decimal(-50)))
-            self.assertIn("差引ご請求金額（当社へお支払いください）　50 円（税込）",
+                ("精算通知書", Decimal(-50)))
+            self.assertIn("差引ご請求金額（当社へお支払いください）　50 円",
                 notice)
             self.assertIn("寄付と失効ポイントの配分は消費税の課税対象外（不課税）です。",
                 notice)

@@ -385,7 +385,7 @@ class ExchangeTestCase(_DBTestCase):
             notice = odt_text(content).splitlines()
             self.assertEqual(notice[0], "支払通知書")
             self.assertIn("交通事業者との交換ポイント（600ポイント）", notice)
-            self.assertIn("お支払金額　600 円（税込）", notice)
+            self.assertIn("お支払金額　600 円", notice)
             # and so does the accountant's reconciliation, operator by
             # operator
             # (the holder's points were granted by nobody the month

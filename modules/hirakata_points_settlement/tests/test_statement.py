@@ -436,7 +436,7 @@ class StatementTestCase(_DBTestCase):
             city_lines)
         self.assertEqual(notice_lines[0], "支払通知書")
         self.assertIn("くずは書店 御中", notice_lines)
-        self.assertIn("お支払金額　500 円（税込）", notice_lines)
+        self.assertIn("お支払金額　500 円", notice_lines)
 
     @with_transaction()
     def test_store_staff_read_and_download_their_own_statements_only(self):
