@@ -25,19 +25,29 @@ SETTLEMENT_LINKS = {
     }
 
 
+# An invoice's amounts as posting stored them (a settlement's, as it made
+# them): what its documents print and its payments read. Tryton lets them
+# be written on a posted invoice, for its own posting.
+AMOUNT_CACHES = {'untaxed_amount_cache', 'tax_amount_cache',
+    'total_amount_cache'}
+
+
 def check_settlement_links(Model, records, values, external):
-    """Refuse a client's create or write of a settlement's links, and its
-    write of an invoice's state (the workflow's: paid is what payments
-    reconcile)."""
+    """Refuse a client's create or write of a settlement's links, and of an
+    invoice's state (the workflow's: paid is what payments reconcile) and
+    amounts."""
     if not external:
         return
     names = SETTLEMENT_LINKS[Model.__name__]
+    if Model.__name__ == 'account.invoice':
+        names = names | AMOUNT_CACHES
     if values is not None:
         refused = values.keys() & names
         if Model.__name__ == 'account.invoice':
             refused |= values.keys() & {'state'}
     else:
-        refused = {n for n in names for r in records if getattr(r, n)}
+        refused = {n for n in names for r in records
+            if getattr(r, n) or getattr(r, n) == 0 and n in AMOUNT_CACHES}
     for name in sorted(refused):
         raise AccessError(gettext(
                 'hirakata_points.msg_field_changed_by_buttons_only',

@@ -386,6 +386,9 @@ class ExchangeTestCase(_DBTestCase):
             self.assertEqual(notice[0], "支払通知書")
             self.assertIn("交通事業者との交換ポイント（600ポイント）", notice)
             self.assertIn("お支払金額　600 円", notice)
+            # (no tax on it to include)
+            self.assertIn("合計", notice)
+            self.assertNotIn("合計（税込）", notice)
             # and so does the accountant's reconciliation, operator by
             # operator
             # (the holder's points were granted by nobody the month

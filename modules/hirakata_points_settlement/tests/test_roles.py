@@ -454,6 +454,19 @@ class RolesTestCase(_DBTestCase):
                 rpc(accountant, INVOICE, 'write', [invoice.id],
                     {'state': 'paid'})
             self.assertEqual(Invoice(invoice.id).state, 'posted')
+            # nor its amounts, which its documents print (Tryton lets a
+            # posted invoice's caches be written)
+            amounts = (invoice.untaxed_amount, invoice.tax_amount,
+                invoice.total_amount)
+            for name in ['untaxed_amount_cache', 'tax_amount_cache',
+                    'total_amount_cache']:
+                with self.subTest(field=name), \
+                        self.assertRaisesRegex(AccessError, "only through"):
+                    rpc(accountant, INVOICE, 'write', [invoice.id],
+                        {name: Decimal(1)})
+            invoice = Invoice(invoice.id)
+            self.assertEqual((invoice.untaxed_amount, invoice.tax_amount,
+                    invoice.total_amount), amounts)
             copy_id, = rpc(accountant, INVOICE, 'copy', [invoice.id], {})
             copy = Invoice(copy_id)
             self.assertEqual((copy.state, copy.hirakata_period,
