@@ -47,7 +47,8 @@ def check_settlement_links(Model, records, values, external):
             refused |= values.keys() & {'state'}
     else:
         refused = {n for n in names for r in records
-            if getattr(r, n) or getattr(r, n) == 0 and n in AMOUNT_CACHES}
+            if (getattr(r, n) is not None if n in AMOUNT_CACHES
+                else getattr(r, n))}
     for name in sorted(refused):
         raise AccessError(gettext(
                 'hirakata_points.msg_field_changed_by_buttons_only',

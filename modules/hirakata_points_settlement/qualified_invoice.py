@@ -239,8 +239,7 @@ def qualified_invoice(invoice):
         'total_label': total_label,
         'amount_due': format_yen(abs(total)),
         # (a notice of points only carries no tax to include)
-        'amount_due_tax': "（税込）" if invoice.taxes else "",
-        'total_row_label': "合計（税込）" if invoice.taxes else "合計",
+        'tax_included': "（税込）" if invoice.taxes else "",
         'note': ("寄付と失効ポイントの配分は消費税の課税対象外（不課税）です。"
             if any(l.hirakata_line and l.hirakata_line.project
                 for l in invoice.lines) else
