@@ -325,6 +325,7 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                     rate=config.city_fee_rate,
                     amount=fee(city_points, config.city_fee_rate)))
         stores = Store.browse(sorted({s for (k, s, p) in totals if s}))
+        Store.make_settlement_parties(stores)
         for store in sorted(stores, key=lambda s: s.code or ''):
             granted = totals.get(('grant', store.id, None), 0)
             redeemed = -totals.get(('redeem', store.id, None), 0)

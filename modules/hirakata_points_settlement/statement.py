@@ -228,24 +228,30 @@ def statement_document(statement):
         'redeem_fee': format_yen(statement.redeem_fee),
         'untaxed': format_yen(statement.untaxed_amount),
         'tax': format_yen(statement.tax_amount),
-        'totals': [{'label': label, 'amount': format_yen(amount)}
-            for label, amount in payments(statement)],
+        'totals': [{'label': label, 'amount': format_yen(amount),
+                'tax_included': "（税込）" if taxed else ""}
+            for label, amount, taxed in payments(statement)],
         'invoice_numbers': statement.invoice_numbers or '',
         }
 
 
 def payments(statement):
-    """[(what it is, yen)]: who pays whom how much, a line per document
-    for a gross store."""
+    """[(what it is, yen, whether it includes tax)]: who pays whom how
+    much, a line per document for a gross store. (The points a store is
+    paid for carry no tax: a gross store's payment notice has none.)"""
     if statement.payer != 'both':
         return [(PAYER_TEXTS[statement.payer or 'none'],
-                statement.amount_due or ZERO)]
+                statement.amount_due or ZERO, bool(statement.tax_amount))]
     posted = [i for i in statement.invoices if i.state != 'cancelled']
-    return [(PAYER_TEXTS[payer] + document, sum(
-                (i.total_amount for i in posted if i.type == type_), ZERO))
-        for payer, document, type_ in [
+    totals = []
+    for payer, document, type_ in [
             ('store', "（請求書）", 'out'),
-            ('operator', "（支払通知書）", 'in')]]
+            ('operator', "（支払通知書）", 'in')]:
+        invoices = [i for i in posted if i.type == type_]
+        totals.append((PAYER_TEXTS[payer] + document,
+                sum((i.total_amount for i in invoices), ZERO),
+                any(i.tax_amount for i in invoices)))
+    return totals
 
 
 def _issuer_name():
@@ -381,7 +387,7 @@ class StatementSpreadsheet(SpreadsheetReport):
             sheet.write(row, 0, label, bold)
             sheet.write_number(row, 1, int(value or 0), yen)
             row += 1
-        for label, amount in payments(statement):
+        for label, amount, _ in payments(statement):
             sheet.write(row, 0, label, bold)
             sheet.write_number(row, 1, int(amount), yen_bold)
             row += 1

@@ -61,22 +61,31 @@ class Store(RulesCheckedInSQL, metaclass=PoolMeta):
 
     def settlement_party(self):
         "The store's party, made with its address and accounts if missing."
+        self.make_settlement_parties([self])
+        return self.party
+
+    @classmethod
+    def make_settlement_parties(cls, stores):
+        """Make the parties of the stores that have none, with their address
+        and accounts, at once (a month's first settlement meets them all)."""
         pool = Pool()
         Party = pool.get('party.party')
         Configuration = pool.get('hirakata.settlement.configuration')
-        if self.party:
-            return self.party
+        missing = [s for s in stores if not s.party]
+        if not missing:
+            return
         config = Configuration.books()
         with Transaction().set_user(0), Transaction().set_context(
                 _check_access=False, company=config.company.id):
-            party = Party(name=self.name,
-                addresses=[{'street_unstructured': self.address}],
-                account_receivable=config.account('store_receivable'),
-                account_payable=config.account('store_payable'))
-            party.save()
-            self.party = party
-            self.save()
-        return party
+            parties = [Party(name=store.name,
+                    addresses=[{'street_unstructured': store.address}],
+                    account_receivable=config.account('store_receivable'),
+                    account_payable=config.account('store_payable'))
+                for store in missing]
+            Party.save(parties)
+            for store, party in zip(missing, parties):
+                store.party = party
+            cls.save(missing)
 
     @classmethod
     def payout_accounts(cls, parties):
