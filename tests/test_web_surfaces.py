@@ -10,7 +10,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from trytond.config import config
-from trytond.modules.hirakata_points import hosts
+from trytond.modules.hirakata_points import hosts, rpc_errors
 from trytond.modules.hirakata_points.tests.browser import Server
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.wsgi import SharedDataMiddlewareIndex, app
@@ -136,6 +136,21 @@ class WebSurfacesTestCase(RouteTestCase):
         rpc = self.sao.post('/rpc/', json={
                 'method': 'common.server.version', 'params': []})
         self.assertEqual(rpc.headers['X-Frame-Options'], 'DENY')
+
+    def test_unexpected_rpc_error_answers_in_japanese(self):
+        "A call that breaks the server's code: a Japanese refusal, no trace"
+        def login(password):
+            return self.sao.post('/%s/rpc/' % DB_NAME, json={
+                    'id': 1, 'method': 'common.db.login',
+                    'params': ['admin', password]})
+        # (an int where trytond reads a dict of credentials: a TypeError)
+        with self.assertLogs(rpc_errors.__name__, 'ERROR'):
+            answer = json.loads(login(42).get_data())
+        self.assertEqual(answer['error'][0], 'UserError')
+        self.assertIn("変更は保存されていません", answer['error'][1][0])
+        self.assertNotIn('int', json.dumps(answer))
+        # A refusal the server means is left as it answers it.
+        self.assertEqual(login({'password': 'wrong'}).status_code, 401)
 
     def test_only_what_sao_loads_is_served(self):
         for path in ['/', '/index.html', '/dist/tryton-sao.js',
