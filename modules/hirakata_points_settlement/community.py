@@ -547,6 +547,8 @@ class Period(metaclass=PoolMeta):
                 raise SettlementError(gettext(
                         'hirakata_points_settlement.msg_project_payee',
                         project=project.rec_name))
+            # (chosen when it could be: it may have become a store since)
+            check_payee(project)
             party = payee_party(project.payee)
             for category in COMMUNITY_CATEGORIES:
                 points = totals.get((category, project.id))

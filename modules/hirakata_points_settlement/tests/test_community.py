@@ -19,7 +19,7 @@ from trytond.modules.hirakata_points.tests.test_module import (
     create_holder, create_user, load_japanese)
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    BooksError, CommunityError, SettlementError)
+    BooksError, CommunityError)
 from trytond.modules.hirakata_points_settlement.reconciliation import (
     reconciliation)
 from trytond.pool import Pool
@@ -387,9 +387,11 @@ class CommunityTestCase(_DBTestCase):
 
     @with_transaction()
     def test_month_with_donations_refused_without_a_payee(self):
-        "(in Japanese, the period left as it was)"
+        """(in Japanese, the period left as it was), and with a payee the
+        operator no longer pays for a project"""
         load_japanese()
-        Period = Pool().get('hirakata.settlement.period')
+        pool = Pool()
+        Period = pool.get('hirakata.settlement.period')
         company = set_up_operator()
         with set_company(company):
             kitchen = make_project('K1', "子ども食堂 ひらかた")
@@ -405,11 +407,24 @@ class CommunityTestCase(_DBTestCase):
                     kitchen.payee = payee
                     kitchen.save()
                     with Transaction().set_context(language='ja'), \
-                            self.assertRaises(SettlementError) as raised:
+                            self.assertRaises(UserError) as raised:
                         Period.compute([period])
                     self.assertIn(words, raised.exception.message)
                     self.assertEqual((Period(period.id).state,
                             Period(period.id).lines), ('draft', ()))
+                # A payee chosen when it could be, become since one the
+                # operator never pays for a project (here its employee).
+                kitchen.payee = self.payee()
+                kitchen.save()
+                pool.get('company.employee').create([{
+                            'party': kitchen.payee.id,
+                            'company': company.id}])
+                with Transaction().set_context(language='ja'), \
+                        self.assertRaises(CommunityError) as raised:
+                    Period.compute([period])
+                self.assertIn("ひらかた子ども食堂ネットワーク",
+                    raised.exception.message)
+                self.assertEqual(Period(period.id).state, 'draft')
 
 
 @unittest.skipUnless(backend.name == 'postgresql',
