@@ -573,6 +573,10 @@ class Line(metaclass=PoolMeta):
             ('community_allocation', "Expired Points Allocated"),
             ]
 
+    @classmethod
+    def computed_fields(cls):
+        return super().computed_fields() + ['project']
+
     def account_role(self):
         """Donations were booked to the community fund, and so were expired
         points if the configuration says so (posting.Booking

@@ -8,7 +8,7 @@ creates and posts the invoices, once. A confirmed month never changes: a
 cancellation made later is an entry of a later month and is settled there,
 under the store or programme of the entry it cancels."""
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import ROUND_DOWN, Decimal
 
 from sql.aggregate import Sum
@@ -233,6 +233,8 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
         with Transaction().set_context(company=company.id,
                 _hirakata_amounts_made=True):
             cls._lock_for_posting(periods, company)
+            for period in cls.browse(periods):
+                period.check_lines_current()
             # every day of the months booked before their books close
             if periods:
                 pool.get('hirakata.settlement.booking').book_until(
@@ -343,6 +345,25 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                             party=party, store=store, points=points,
                             rate=rate, amount=amount))
         return lines
+
+    def check_lines_current(self):
+        """Refuse to confirm lines that computing the month now would not
+        give: movements dated in the month since it was computed (it was
+        computed and reviewed before its end, or corrected after)."""
+        Line = Pool().get('hirakata.settlement.line')
+        names = Line.computed_fields()
+
+        def keys(lines):
+            return Counter(tuple(getattr(v, 'id', v)
+                    for v in (getattr(line, n, None) for n in names))
+                for line in lines)
+        saved = Counter()
+        for lines in batches(Line, [('period', '=', self.id)]):
+            saved += keys(lines)
+        if keys(self.compute_lines()) != saved:
+            raise SettlementError(gettext(
+                    'hirakata_points_settlement.msg_period_changed',
+                    period=self.rec_name))
 
     def make_invoices(self):
         "The month's invoices, from its lines: the city's and the stores'."
@@ -458,6 +479,12 @@ class Line(ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_indexes.add(Index(t, (t.period, Index.Equality())))
         cls._order = [('period', 'DESC'), ('party', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def computed_fields(cls):
+        "The fields computing a month gives its lines (Period.compute_lines)."
+        return ['category', 'party', 'store', 'programme', 'department',
+            'points', 'rate', 'amount']
 
     @property
     def is_fee(self):

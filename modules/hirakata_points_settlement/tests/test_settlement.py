@@ -12,7 +12,7 @@ import openpyxl
 from trytond.modules.company.tests import set_company
 from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import (
-    create_holder, create_user)
+    create_holder, create_user, load_japanese)
 from trytond.modules.hirakata_points_pos.tests.tools import (
     make_store, make_terminal)
 from trytond.modules.hirakata_points_programme.tests.test_programme import (
@@ -23,6 +23,7 @@ from trytond.modules.hirakata_points_settlement.reconciliation import (
     invoiced_by_source)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .test_community import donate, make_project
 from .test_statement import as_user, run_report, to_pdf
@@ -202,6 +203,41 @@ class SettlementTestCase(_DBTestCase):
             with self.assertRaises(SettlementError):
                 Period.confirm([period])
             self.assertEqual(Period(period.id).state, 'reviewed')
+
+    @with_transaction()
+    def test_a_month_computed_before_its_end_is_computed_again(self):
+        """Confirming lines computed before a movement of the month is
+        refused (in Japanese, nothing made): the movement would never be
+        invoiced."""
+        load_japanese()
+        pool = Pool()
+        Period = pool.get('hirakata.settlement.period')
+        Invoice = pool.get('account.invoice')
+        company = set_up_operator()
+        with set_company(company):
+            holder = create_holder()
+            terminal = make_terminal(make_store("枚方パン"))
+            grant_at(at(day(OCTOBER, 3)), holder.account, 100, terminal)
+            with clock.frozen(at(day(OCTOBER, 20))):
+                period, = Period.create([{'month': OCTOBER}])
+                Period.compute([period])
+                Period.review([period])
+            grant_at(at(day(OCTOBER, 25)), holder.account, 40, terminal)
+            with clock.frozen(at(day(NOVEMBER, 5))), \
+                    Transaction().set_context(language='ja'):
+                with self.assertRaises(SettlementError) as raised:
+                    Period.confirm([Period(period.id)])
+                self.assertIn("計算の後に取引が変わりました",
+                    raised.exception.message)
+                self.assertEqual(Period(period.id).state, 'reviewed')
+                self.assertEqual(Invoice.search([]), [])
+                Period.compute([period])
+                Period.review([period])
+                Period.confirm([period])
+            invoice, = Invoice.search([])
+            self.assertEqual(sum(l.hirakata_line.points
+                    for l in invoice.lines if l.hirakata_line
+                    and l.hirakata_line.category == 'store_grant'), 140)
 
     @with_transaction()
     def test_reconciliation_of_a_month_not_confirmed_says_so(self):
