@@ -16,10 +16,11 @@ class Cron(metaclass=PoolMeta):
 class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
 
-    # Bank accounts are a party's: store staff's rule on them reads their
-    # store's party (a leaf without a relation path, which Tryton can
-    # also evaluate in Python, as on export).
-    _STORE_PARTY_MODELS = {'bank.account'}
+    # Store staff's rules on parties, their addresses and contacts and
+    # bank accounts read their store's party (a leaf without a relation
+    # path, which Tryton can also evaluate in Python, as on export).
+    _STORE_PARTY_MODELS = {'bank.account', 'party.party', 'party.address',
+        'party.contact_mechanism'}
 
     @classmethod
     def _get_context(cls, model_name):

@@ -1,8 +1,9 @@
-"""Parties and bank accounts are the operator's counterparties: every staff
-user reads them, only accountants (and Tryton's party administrators)
-change them."""
+"""Parties and bank accounts are the operator's counterparties: staff
+users read them (store staff their own store's only), only accountants
+(and Tryton's party administrators) change them."""
 from trytond.model.exceptions import AccessError
 from trytond.modules.hirakata_points.tests.test_module import create_user
+from trytond.modules.hirakata_points_pos.tests.tools import make_store
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -31,8 +32,12 @@ class PartyAccessTestCase(_DBTestCase):
         party, = Party.create([{'name': "くずは書店",
                     'addresses': [('create', [{'street': "楠葉花園町1-1"}])]}])
         address, = party.addresses
+        store = make_store("くずは書店", party=party.id)
         for group in READ_ONLY_GROUPS:
             user = create_user(group, group)
+            if group == 'group_store_staff':
+                user.hirakata_store = store
+                user.save()
             user_context, check = as_client(user)
             with user_context, check:
                 self.assertEqual(Party.read([party.id], ['name'])[0]['name'],
@@ -53,6 +58,53 @@ class PartyAccessTestCase(_DBTestCase):
             Party.write([party], {'name': "くずは書店（株）"})
             Address.write([address], {'street': "楠葉花園町1-2"})
         self.assertEqual(Party(party.id).name, "くずは書店（株）")
+
+    @with_transaction()
+    def test_store_staff_read_their_store_party_only(self):
+        """Not the other stores', the city's, a payee's nor an employee's,
+        nor their addresses and contacts; a user who is also an accountant
+        reads all."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        Contact = pool.get('party.contact_mechanism')
+        ours, theirs, person = Party.create([{'name': name,
+                    'addresses': [('create', [{'street': street}])],
+                    'contact_mechanisms': [('create', [{
+                                    'type': 'phone', 'value': phone}])]}
+                for name, street, phone in [
+                    ("枚方パン", "大垣内町1-1", "072-800-0001"),
+                    ("くずは書店", "楠葉花園町1-1", "072-800-0002"),
+                    ("経理 担当", "岡東町2-2", "090-0000-0003")]])
+        store = make_store("枚方パン", party=ours.id)
+        make_store("くずは書店", party=theirs.id)
+        clerk = create_user('clerk', 'group_store_staff')
+        clerk.hirakata_store = store
+        clerk.save()
+        user_context, check = as_client(clerk)
+        with user_context, check:
+            self.assertEqual(Party.search([]), [ours])
+            self.assertEqual(Address.search([]), list(ours.addresses))
+            self.assertEqual(Contact.search([]),
+                list(ours.contact_mechanisms))
+            self.assertEqual(Party.search([('name', '=', "くずは書店")]), [])
+            for refused in [
+                    lambda: Party.read([theirs.id], ['name']),
+                    lambda: Party.read([person.id], ['name']),
+                    lambda: Address.read([a.id for a in person.addresses],
+                        ['street']),
+                    lambda: Contact.read(
+                        [c.id for c in person.contact_mechanisms],
+                        ['value'])]:
+                with self.assertRaises(AccessError):
+                    refused()
+        Data = pool.get('ir.model.data')
+        pool.get('res.user').write([clerk], {'groups': [('add', [
+                            Data.get_id('hirakata_points',
+                                'group_accountant')])]})
+        with user_context, check:
+            self.assertEqual(len(Party.search([('id', 'in',
+                                [ours.id, theirs.id, person.id])])), 3)
 
 
 del _DBTestCase

@@ -608,8 +608,6 @@ class RolesTestCase(_DBTestCase):
                         [[theirs_number.id], ['number']]),
                     ('party.party', 'export_data',
                         [[theirs_party], ['bank_accounts/zengin_holder']]),
-                    ('party.party', 'export_data_domain',
-                        [[], ['name', 'bank_accounts/zengin_holder']]),
                     ('bank.account', 'on_change_with',
                         [{'id': theirs.id}, ['zengin_branch_kana']]),
                     ('bank.account', 'on_change',
@@ -624,6 +622,10 @@ class RolesTestCase(_DBTestCase):
                         rpc(clerk, model, call, *args)
             self.assertEqual(rpc(clerk, 'bank.account', 'export_data',
                     [ours.id], ['zengin_holder']), [["ｶ)ﾋﾗｶﾀﾊﾟﾝ"]])
+            # (an export of every party they may read: their store's)
+            self.assertEqual(rpc(clerk, 'party.party', 'export_data_domain',
+                    [], ['name', 'bank_accounts/zengin_holder']),
+                [["枚方パン", "ｶ)ﾋﾗｶﾀﾊﾟﾝ"]])
             # the accountant finds an account by its number, its holder
             # (typed in full-width kana or hiragana) or its owner
             for text in ['%2222222%', '%クズハ%', '%くずは%', '%くずは書店%']:
@@ -810,11 +812,13 @@ class RolesTestCase(_DBTestCase):
                 rpc(reader, 'party.party', 'read', [books.party.id], fields)
             for group in ['group_store_staff', 'group_city_staff',
                     'group_operator']:
+                # (store staff read their store's party only)
+                store = bakery if group == 'group_store_staff' else books
                 user = make_user(group, group,
                     store=bakery if group == 'group_store_staff' else None)
-                rpc(user, 'party.party', 'read', [books.party.id], ['name'])
+                rpc(user, 'party.party', 'read', [store.party.id], ['name'])
                 with self.assertRaises(AccessError, msg=group):
-                    rpc(user, 'party.party', 'read', [books.party.id],
+                    rpc(user, 'party.party', 'read', [store.party.id],
                         fields)
 
 
