@@ -22,6 +22,7 @@ from .books import MONTH_SHOWN, ZERO
 from .period import batches
 from .qualified_invoice import (
     CATEGORY_TEXTS, METHOD_TEXTS, format_date, format_yen)
+from .store import SETTLEMENT_METHODS
 
 PAYERS = [
     ('store', "The Store Pays the Operator"),
@@ -68,6 +69,18 @@ class Statement(ModelSQL, ModelView):
     balance = fields.Numeric("Balance (JPY)", digits=(16, 0), readonly=True,
         help="With tax; positive: the store pays the operator.")
     payer = fields.Selection(PAYERS, "Who Pays", readonly=True)
+    # What its documents print of the store, its party and the issuer, as
+    # they were when the month was confirmed: a store renamed or settled
+    # otherwise since does not change an issued statement.
+    settlement_method = fields.Selection(SETTLEMENT_METHODS,
+        "Settlement Method", readonly=True)
+    store_name = fields.Char("Store Name", readonly=True)
+    store_code = fields.Char("Store Code", readonly=True)
+    party_name = fields.Char("Party Name", readonly=True)
+    party_number = fields.Char("Party's Registration Number", readonly=True)
+    issuer_name = fields.Char("Issuer", readonly=True)
+    issuer_number = fields.Char("Issuer's Registration Number",
+        readonly=True)
     amount_due = fields.Numeric("Amount to Pay (JPY)", digits=(16, 0),
         readonly=True)
 
@@ -162,7 +175,11 @@ class Statement(ModelSQL, ModelView):
             # notice, in full; the balance is nobody's to pay
             payer, amount_due = 'both', None
         return cls(period=period, month=period.start_date, store=store,
-            party=party,
+            party=party, settlement_method=store.settlement_method,
+            store_name=store.name, store_code=store.code,
+            party_name=party.name,
+            party_number=party.invoice_registration_number,
+            issuer_name=_issuer_name(), issuer_number=_issuer_number(),
             invoice_numbers=', '.join(i.number or '' for i in sorted(posted,
                     key=lambda i: (i.type != 'out', i.number or ''))),
             granted_points=sum(l.points for l in lines
@@ -196,8 +213,6 @@ class Period(metaclass=PoolMeta):
 def statement_document(statement):
     "What a statement prints, as plain values."
     period = statement.period
-    store = statement.store
-    party = statement.party
     lines = []
     for line in statement.lines:
         lines.append({
@@ -212,13 +227,13 @@ def statement_document(statement):
         'month': statement.month.strftime('%Y年%m月分'),
         'period': '%s〜%s' % (format_date(period.start_date),
             format_date(period.end_date)),
-        'store': store.name,
-        'store_code': store.code or '',
-        'party': party.name,
-        'party_number': party.invoice_registration_number or '',
-        'method': METHOD_TEXTS.get(store.settlement_method, ''),
-        'issuer': _issuer_name(),
-        'issuer_number': _issuer_number(),
+        'store': statement.store_name,
+        'store_code': statement.store_code or '',
+        'party': statement.party_name,
+        'party_number': statement.party_number or '',
+        'method': METHOD_TEXTS.get(statement.settlement_method, ''),
+        'issuer': statement.issuer_name,
+        'issuer_number': statement.issuer_number or '',
         'confirmed': format_date(clock.city_time(period.confirmed_at).date()
             if period.confirmed_at else None),
         'lines': lines,
@@ -324,8 +339,7 @@ class StatementSpreadsheet(SpreadsheetReport):
 
     @classmethod
     def write_sheet(cls, book, statement):
-        period, store, party = (statement.period, statement.store,
-            statement.party)
+        period = statement.period
         title = book.add_format({'bold': True, 'font_size': 14})
         bold = book.add_format({'bold': True})
         head = book.add_format({'bold': True, 'bg_color': '#DDDDDD',
@@ -343,14 +357,14 @@ class StatementSpreadsheet(SpreadsheetReport):
             ("対象月", statement.month.strftime('%Y年%m月'), None),
             ("期間（開始）", period.start_date, date),
             ("期間（終了）", period.end_date, date),
-            ("協力店舗", store.name, None),
-            ("協力店舗コード", store.code or '', None),
-            ("取引先", party.name, None),
-            ("登録番号", party.invoice_registration_number or '', None),
-            ("精算方式", METHOD_TEXTS.get(store.settlement_method, ''),
+            ("協力店舗", statement.store_name, None),
+            ("協力店舗コード", statement.store_code or '', None),
+            ("取引先", statement.party_name, None),
+            ("登録番号", statement.party_number or '', None),
+            ("精算方式", METHOD_TEXTS.get(statement.settlement_method, ''),
                 None),
-            ("発行者", _issuer_name(), None),
-            ("発行者の登録番号", _issuer_number(), None),
+            ("発行者", statement.issuer_name, None),
+            ("発行者の登録番号", statement.issuer_number or '', None),
             ("請求書番号", statement.invoice_numbers or '', None),
             ]
         row = 2

@@ -10,6 +10,10 @@ from trytond.transaction import Transaction
 from .rule_check import RulesCheckedInSQL
 
 
+SETTLEMENT_METHODS = [
+    ('netting', "Netting (One Balance)"),
+    ('gross', "Gross (Invoice and Payment Notice)"),
+    ]
 # What accountants change on a store: how it is settled and paid into.
 ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
 # Who may change the rest (the store module's access).
@@ -23,10 +27,8 @@ class Store(RulesCheckedInSQL, metaclass=PoolMeta):
         ondelete='RESTRICT',
         help="The store in the operator's books; made at its first "
         "settlement.")
-    settlement_method = fields.Selection([
-            ('netting', "Netting (One Balance)"),
-            ('gross', "Gross (Invoice and Payment Notice)"),
-            ], "Settlement Method", required=True,
+    settlement_method = fields.Selection(SETTLEMENT_METHODS,
+        "Settlement Method", required=True,
         help="Netting: one invoice with what the store owes less what it "
         "is owed. Gross: an invoice for what it owes and a separate "
         "payment notice for the points redeemed there.")

@@ -232,6 +232,12 @@ class StatementTestCase(_DBTestCase):
         with set_company(company):
             period, bakery, books = confirmed_october()
             statement = self.statements(period)["枚方パン"]
+            # changed since the month was confirmed: the statement prints
+            # them as they were
+            bakery.name, bakery.settlement_method = "枚方パン 本店", 'gross'
+            bakery.save()
+            bakery.party.name = "株式会社枚方パン"
+            bakery.party.save()
             user = store_user(bakery)
             with as_user(user):
                 oext, content, _, name = run_report(SPREADSHEET,
@@ -243,6 +249,8 @@ class StatementTestCase(_DBTestCase):
         cells = {row[0].value: row[1] for row in sheet.iter_rows(
                 min_col=1, max_col=2) if row[0].value}
         self.assertEqual(cells["協力店舗"].value, "枚方パン")
+        self.assertEqual(cells["取引先"].value, "枚方パン")
+        self.assertEqual(cells["精算方式"].value, "相殺（差額で精算）")
         self.assertEqual(cells["登録番号"].value, BAKERY_NUMBER)
         self.assertEqual(cells["発行者の登録番号"].value, OPERATOR_NUMBER)
         self.assertEqual(cells["期間（開始）"].value, dt.datetime(2026, 10, 1))
