@@ -145,6 +145,8 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     def check_modification(cls, mode, records, values=None, external=False):
         super().check_modification(
             mode, records, values=values, external=external)
+        if mode == 'write' and values.get('city'):
+            cls.check_city(records, values['city'])
         # The daily booking moves it on; written back, the days after it
         # would be booked twice (refused) and the books would stop.
         if mode == 'write' and external and 'booked_until' in values:
@@ -167,6 +169,28 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                         'hirakata_points_settlement'
                         '.msg_expired_points_to_booked'))
 
+    @classmethod
+    def check_city(cls, records, city_id):
+        """Refuse as the city the operator, a store, a bank, an employee or a
+        community project's payee, and another city once a month is
+        confirmed: its invoices and receivable are the city's."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Period = pool.get('hirakata.settlement.period')
+        Project = pool.get('hirakata.community.project')
+        city = Party(city_id)
+        if any(r.city and r.city != city for r in records) and Period.search(
+                [('state', '=', 'confirmed')], limit=1):
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_city_fixed'))
+        with Transaction().set_context(_check_access=False,
+                active_test=False):
+            payee = Project.search([('payee', '=', city.id)], limit=1)
+        if operator_relation(city) not in {None, 'city'} or payee:
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_city_refused',
+                    party=city.rec_name))
+
     def account(self, role):
         "The account of role (a key of ACCOUNT_CODES), or an error."
         account = getattr(self, role)
@@ -183,6 +207,24 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             raise BooksError(gettext(
                     'hirakata_points_settlement.msg_books_not_set_up'))
         return config
+
+
+def operator_relation(party):
+    """What party is to the operator when it is not a mere counterparty:
+    'operator' (itself), 'city', 'store', 'bank', 'employee', or None."""
+    pool = Pool()
+    Configuration = pool.get('hirakata.settlement.configuration')
+    config = Configuration(1)
+    if config.company and party == config.company.party:
+        return 'operator'
+    if party == config.city:
+        return 'city'
+    with Transaction().set_context(_check_access=False, active_test=False):
+        for relation, model in [('store', 'hirakata.store'),
+                ('bank', 'bank'), ('employee', 'company.employee')]:
+            if pool.get(model).search([('party', '=', party.id)], limit=1):
+                return relation
+    return None
 
 
 def payee_party(party):

@@ -33,7 +33,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .books import payee_party, yen
+from .books import operator_relation, payee_party, yen
 from .exceptions import CommunityError, SettlementError
 from .store import user_in_groups
 
@@ -493,20 +493,10 @@ def check_payee(project):
     """Refuse as project's payee a party the operator never pays for a
     project: the operator itself, the city, a bank, a store, one of its
     employees."""
-    pool = Pool()
-    Configuration = pool.get('hirakata.settlement.configuration')
-    Bank = pool.get('bank')
-    Store = pool.get('hirakata.store')
-    Employee = pool.get('company.employee')
-    config = Configuration(1)
-    payee = project.payee
-    with Transaction().set_context(_check_access=False, active_test=False):
-        if (payee in {config.company and config.company.party, config.city}
-                or any(Model.search([('party', '=', payee.id)], limit=1)
-                    for Model in [Bank, Store, Employee])):
-            raise CommunityError(gettext(
-                    'hirakata_points_settlement.msg_project_payee_refused',
-                    project=project.rec_name, party=payee.rec_name))
+    if operator_relation(project.payee):
+        raise CommunityError(gettext(
+                'hirakata_points_settlement.msg_project_payee_refused',
+                project=project.rec_name, party=project.payee.rec_name))
 
 
 def month_community(start, end):

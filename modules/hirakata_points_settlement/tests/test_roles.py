@@ -15,7 +15,7 @@ from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.tests.test_module import load_japanese
 from trytond.modules.hirakata_points_pos.tests.tools import make_store
 from trytond.modules.hirakata_points_settlement.exceptions import (
-    CommunityError, SettlementError)
+    BooksError, CommunityError, SettlementError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 from trytond.transaction import Transaction
@@ -820,6 +820,47 @@ class RolesTestCase(_DBTestCase):
                 with self.assertRaises(AccessError, msg=group):
                     rpc(user, 'party.party', 'read', [store.party.id],
                         fields)
+
+    @with_transaction()
+    def test_the_city_is_never_another_counterparty(self):
+        """An accountant cannot point the books' city at a store, a payee,
+        the operator, nor at another party once a month is confirmed (its
+        invoices and receivable are the city's)."""
+        load_japanese()
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Party = pool.get('party.party')
+        CONFIG = 'hirakata.settlement.configuration'
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            city = Configuration(1).city
+            bakery = make_store("枚方パン")
+            project = make_project('K1', "子ども食堂")
+            payee, other = Party.create([{'name': name, 'addresses': [
+                            ('create', [{'street_unstructured': "枚方市"}])]}
+                    for name in ["ひらかた子ども食堂ネットワーク", "寝屋川市"]])
+            project.payee = payee
+            project.save()
+            accountant = make_user('accountant', 'group_accountant',
+                language='ja')
+            for party in [bakery.settlement_party(), payee,
+                    company.party]:
+                with self.subTest(party=party.name), \
+                        self.assertRaises(BooksError) as raised:
+                    rpc(accountant, CONFIG, 'write', [1], {'city': party.id})
+                self.assertIn("市に設定できません", raised.exception.message)
+            self.assertEqual(Configuration(1).city, city)
+            # (the city itself, written again, and a fee rate: fine)
+            rpc(accountant, CONFIG, 'write', [1],
+                {'city': city.id, 'city_fee_rate': Decimal(4)})
+            rpc(accountant, CONFIG, 'write', [1], {'city': other.id})
+            rpc(accountant, CONFIG, 'write', [1], {'city': city.id})
+            confirmed_october()
+            with self.assertRaises(BooksError) as raised:
+                rpc(accountant, CONFIG, 'write', [1], {'city': other.id})
+            self.assertIn("市を別の取引先に変えることはできません",
+                raised.exception.message)
+            self.assertEqual(Configuration(1).city, city)
 
 
 del _DBTestCase
