@@ -159,6 +159,12 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
     @classmethod
     def preprocess_values(cls, mode, values):
         values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            # who computed, reviewed and confirmed it: its buttons say,
+            # whatever a client sends (writing them is refused)
+            for step in ['computed', 'reviewed', 'confirmed']:
+                values.pop('%s_by' % step, None)
+                values.pop('%s_at' % step, None)
         if values.get('month'):
             start = values['month'].replace(day=1)
             following = (start + dt.timedelta(days=32)).replace(day=1)

@@ -399,6 +399,14 @@ class RolesTestCase(_DBTestCase):
             with self.assertRaises(SettlementError):
                 rpc(accountant, 'hirakata.settlement.period', 'write',
                     [period.id], {'month': dt.date(2025, 1, 1)})
+            # nor a new month said to be confirmed by someone
+            new_id, = rpc(accountant, 'hirakata.settlement.period', 'create',
+                [{'month': dt.date(2026, 11, 1), 'computed_by': 1,
+                        'confirmed_by': 1,
+                        'confirmed_at': dt.datetime(2026, 11, 5)}])
+            new = Period(new_id)
+            self.assertEqual((new.state, new.computed_by, new.confirmed_by,
+                    new.confirmed_at), ('draft', None, None, None))
             self.assertEqual(Period(period.id).start_date,
                 dt.date(2026, 10, 1))
             ids = [i.id for i in period.invoices]
