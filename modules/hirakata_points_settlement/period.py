@@ -17,6 +17,7 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.hirakata_points import clock
 from trytond.modules.hirakata_points.clock import utc_now
 from trytond.modules.hirakata_points.buttons import (
     ButtonsForTheirGroups, ChangedByButtonsOnly)
@@ -183,6 +184,23 @@ class Period(ButtonsForTheirGroups, ChangedByButtonsOnly, Workflow,
                 if period.state != 'draft':
                     raise SettlementError(gettext(
                             'hirakata_points_settlement.msg_period_month_fixed',
+                            period=period.rec_name))
+        # This month may be computed and reviewed as it goes (confirming
+        # waits for its end); a month to come has nothing to settle.
+        if mode == 'create' or (mode == 'write' and values.get('month')):
+            this_month = clock.today().replace(day=1)
+            for period in periods:
+                month = values['month'] if mode == 'write' else period.month
+                if month.replace(day=1) > this_month:
+                    raise SettlementError(gettext(
+                            'hirakata_points_settlement.msg_month_future',
+                            month=month.strftime('%Y年%m月')))
+        # A month created by mistake goes; a confirmed one stays as issued.
+        if mode == 'delete':
+            for period in periods:
+                if period.state == 'confirmed':
+                    raise SettlementError(gettext(
+                            'hirakata_points_settlement.msg_period_confirmed',
                             period=period.rec_name))
 
     def get_rec_name(self, name):

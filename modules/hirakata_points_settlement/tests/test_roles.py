@@ -407,6 +407,17 @@ class RolesTestCase(_DBTestCase):
             new = Period(new_id)
             self.assertEqual((new.state, new.computed_by, new.confirmed_by,
                     new.confirmed_at), ('draft', None, None, None))
+            # a month made by mistake goes, a confirmed one stays; a month
+            # to come is not made
+            with self.assertRaises(SettlementError):
+                rpc(accountant, 'hirakata.settlement.period', 'delete',
+                    [period.id])
+            rpc(accountant, 'hirakata.settlement.period', 'delete', [new_id])
+            self.assertEqual(Period.search([]), [period])
+            with clock.frozen(dt.datetime(2026, 11, 30, 14, 59)), \
+                    self.assertRaises(SettlementError):
+                rpc(accountant, 'hirakata.settlement.period', 'create',
+                    [{'month': dt.date(2026, 12, 1)}])
             self.assertEqual(Period(period.id).start_date,
                 dt.date(2026, 10, 1))
             ids = [i.id for i in period.invoices]
