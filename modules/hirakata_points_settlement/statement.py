@@ -350,7 +350,8 @@ class StatementSpreadsheet(SpreadsheetReport):
         date = book.add_format({'num_format': 'yyyy/mm/dd'})
         cell = book.add_format({'border': 1})
         sheet = cls.add_sheet(book, statement.month.strftime('%Y年%m月'))
-        sheet.set_column(0, 0, 34)
+        # (wide enough for its longest label, 27 full-width characters)
+        sheet.set_column(0, 0, 56)
         sheet.set_column(1, 3, 16)
         sheet.write(0, 0, "協力店舗精算書", title)
         rows = [
@@ -401,7 +402,7 @@ class StatementSpreadsheet(SpreadsheetReport):
             sheet.write(row, 0, label, bold)
             sheet.write_number(row, 1, int(value or 0), yen)
             row += 1
-        for label, amount, _ in payments(statement):
-            sheet.write(row, 0, label, bold)
+        for label, amount, taxed in payments(statement):
+            sheet.write(row, 0, label + ("（税込）" if taxed else ""), bold)
             sheet.write_number(row, 1, int(amount), yen_bold)
             row += 1

@@ -261,7 +261,7 @@ class StatementTestCase(_DBTestCase):
             "付与ポイント": 1070, "付与手数料（円）": 32, "利用ポイント": 100,
             "利用手数料（円）": 2, "差引（税抜・円）": 1004,
             "消費税（円）": 3, "差引（税込・円）": 1007,
-            "協力店舗様から運営会社へお支払いいただく額": 1007,
+            "協力店舗様から運営会社へお支払いいただく額（税込）": 1007,
             }
         for label, value in figures.items():
             self.assertEqual(cells[label].value, value, label)
