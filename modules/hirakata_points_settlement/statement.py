@@ -396,7 +396,10 @@ class StatementSpreadsheet(SpreadsheetReport):
             ("利用手数料（円）", statement.redeem_fee),
             ("差引（税抜・円）", statement.untaxed_amount),
             ("消費税（円）", statement.tax_amount),
-            ("差引（税込・円）", statement.balance),
+            # (a gross store pays and is paid each document in full: its
+            # balance is for reference)
+            ("差引（税込・円・参考）" if statement.payer == 'both'
+                else "差引（税込・円）", statement.balance),
             ]
         for label, value in totals:
             sheet.write(row, 0, label, bold)

@@ -242,6 +242,20 @@ class StatementTestCase(_DBTestCase):
             with as_user(user):
                 oext, content, _, name = run_report(SPREADSHEET,
                     [statement.id])
+            with as_user(store_user(books)):
+                _, gross, _, _ = run_report(SPREADSHEET,
+                    [self.statements(period)["くずは書店"].id])
+        # a gross store pays its invoice and is paid its payment notice:
+        # the tax is the invoice's only, the balance for reference
+        gross_cells = {row[0].value: row[1].value for row in
+            openpyxl.load_workbook(io.BytesIO(gross)).active.iter_rows(
+                min_col=1, max_col=2) if row[0].value}
+        self.assertEqual(
+            [gross_cells.get(label) for label in [
+                    "差引（税込・円・参考）",
+                    "協力店舗様から運営会社へお支払いいただく額（請求書）（税込）",
+                    "運営会社から協力店舗様へお支払いする額（支払通知書）"]],
+            [-83, 417, 500])
         self.assertEqual(oext, 'xlsx')
         sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         self.assertEqual(sheet.title, "2026年10月")
