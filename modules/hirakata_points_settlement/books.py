@@ -145,7 +145,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     def check_modification(cls, mode, records, values=None, external=False):
         super().check_modification(
             mode, records, values=values, external=external)
-        if mode == 'write' and values.get('city'):
+        if mode == 'write' and 'city' in values:
             cls.check_city(records, values['city'])
         # The daily booking moves it on; written back, the days after it
         # would be booked twice (refused) and the books would stop.
@@ -171,18 +171,22 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def check_city(cls, records, city_id):
-        """Refuse as the city the operator, a store, a bank, an employee or a
-        community project's payee, and another city once a month is
-        confirmed: its invoices and receivable are the city's."""
+        """Refuse as the city the operator, a store, a bank, an employee, a
+        transit operator or a community project's payee, and any change of
+        it (to none too) once a month is confirmed: its invoices and
+        receivable are the city's."""
         pool = Pool()
         Party = pool.get('party.party')
         Period = pool.get('hirakata.settlement.period')
         Project = pool.get('hirakata.community.project')
-        city = Party(city_id)
-        if any(r.city and r.city != city for r in records) and Period.search(
-                [('state', '=', 'confirmed')], limit=1):
+        if any(r.city != (Party(city_id) if city_id else None)
+                for r in records) and Period.search(
+                    [('state', '=', 'confirmed')], limit=1):
             raise BooksError(gettext(
                     'hirakata_points_settlement.msg_city_fixed'))
+        if not city_id:
+            return
+        city = Party(city_id)
         with Transaction().set_context(_check_access=False,
                 active_test=False):
             payee = Project.search([('payee', '=', city.id)], limit=1)
@@ -211,7 +215,8 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
 
 def operator_relation(party):
     """What party is to the operator when it is not a mere counterparty:
-    'operator' (itself), 'city', 'store', 'bank', 'employee', or None."""
+    'operator' (itself), 'city', 'store', 'bank', 'employee', 'transit'
+    (an exchange item's operator), or None."""
     pool = Pool()
     Configuration = pool.get('hirakata.settlement.configuration')
     config = Configuration(1)
@@ -220,9 +225,12 @@ def operator_relation(party):
     if party == config.city:
         return 'city'
     with Transaction().set_context(_check_access=False, active_test=False):
-        for relation, model in [('store', 'hirakata.store'),
-                ('bank', 'bank'), ('employee', 'company.employee')]:
-            if pool.get(model).search([('party', '=', party.id)], limit=1):
+        for relation, model, field in [
+                ('store', 'hirakata.store', 'party'),
+                ('bank', 'bank', 'party'),
+                ('employee', 'company.employee', 'party'),
+                ('transit', 'hirakata.exchange.item', 'operator')]:
+            if pool.get(model).search([(field, '=', party.id)], limit=1):
                 return relation
     return None
 

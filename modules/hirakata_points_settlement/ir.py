@@ -20,7 +20,7 @@ class Rule(metaclass=PoolMeta):
     # bank accounts read their store's party (a leaf without a relation
     # path, which Tryton can also evaluate in Python, as on export).
     _STORE_PARTY_MODELS = {'bank.account', 'party.party', 'party.address',
-        'party.contact_mechanism'}
+        'party.contact_mechanism', 'company.employee'}
 
     @classmethod
     def _get_context(cls, model_name):

@@ -28,6 +28,8 @@ class Party(RulesCheckedInSQL, metaclass=PoolMeta):
 
     hirakata_stores = fields.One2Many('hirakata.store', 'party', "Stores",
         readonly=True)
+    # (store staff's rule on parties reads it: banks are everybody's)
+    hirakata_banks = fields.One2Many('bank', 'party', "Banks", readonly=True)
     invoice_registration_number = fields.Char(
         "Invoice Registration Number",
         help="For qualified invoices: T and 13 digits.")

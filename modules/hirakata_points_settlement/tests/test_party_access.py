@@ -2,6 +2,7 @@
 users read them (store staff their own store's only), only accountants
 (and Tryton's party administrators) change them."""
 from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import create_company
 from trytond.modules.hirakata_points.tests.test_module import create_user
 from trytond.modules.hirakata_points_pos.tests.tools import make_store
 from trytond.pool import Pool
@@ -78,12 +79,19 @@ class PartyAccessTestCase(_DBTestCase):
                     ("経理 担当", "岡東町2-2", "090-0000-0003")]])
         store = make_store("枚方パン", party=ours.id)
         make_store("くずは書店", party=theirs.id)
+        # a bank is everybody's: its accounts name it
+        bank = pool.get('bank').from_zengin_code('0009')
+        pool.get('company.employee').create([{'party': person.id,
+                    'company': create_company().id}])
         clerk = create_user('clerk', 'group_store_staff')
         clerk.hirakata_store = store
         clerk.save()
         user_context, check = as_client(clerk)
         with user_context, check:
-            self.assertEqual(Party.search([]), [ours])
+            self.assertCountEqual(Party.search([]), [ours, bank.party])
+            self.assertEqual(Party.read([bank.party.id], ['name'])[0]['name'],
+                bank.party.name)
+            self.assertEqual(pool.get('company.employee').search([]), [])
             self.assertEqual(Address.search([]), list(ours.addresses))
             self.assertEqual(Contact.search([]),
                 list(ours.contact_mechanisms))

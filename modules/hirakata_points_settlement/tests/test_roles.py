@@ -860,10 +860,12 @@ class RolesTestCase(_DBTestCase):
                     for name in ["ひらかた子ども食堂ネットワーク", "寝屋川市"]])
             project.payee = payee
             project.save()
+            bus = make_operator("京阪バス")
+            make_item(bus, 'BUS1', "バス回数券", 1000)
             accountant = make_user('accountant', 'group_accountant',
                 language='ja')
             for party in [bakery.settlement_party(), payee,
-                    company.party]:
+                    company.party, bus]:
                 with self.subTest(party=party.name), \
                         self.assertRaises(BooksError) as raised:
                     rpc(accountant, CONFIG, 'write', [1], {'city': party.id})
@@ -875,10 +877,13 @@ class RolesTestCase(_DBTestCase):
             rpc(accountant, CONFIG, 'write', [1], {'city': other.id})
             rpc(accountant, CONFIG, 'write', [1], {'city': city.id})
             confirmed_october()
-            with self.assertRaises(BooksError) as raised:
-                rpc(accountant, CONFIG, 'write', [1], {'city': other.id})
-            self.assertIn("市を別の取引先に変えることはできません",
-                raised.exception.message)
+            # (nor by way of none)
+            for values in [{'city': other.id}, {'city': None}]:
+                with self.subTest(values=values), \
+                        self.assertRaises(BooksError) as raised:
+                    rpc(accountant, CONFIG, 'write', [1], values)
+                self.assertIn("市を別の取引先に変えることはできません",
+                    raised.exception.message)
             self.assertEqual(Configuration(1).city, city)
 
 
