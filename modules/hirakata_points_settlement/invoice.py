@@ -16,11 +16,15 @@ from .rule_check import RulesCheckedInSQL
 SETTLED_TEXTS = {'description', 'comment', 'reference', 'lines'}
 SETTLED_LINE_TEXTS = {'description', 'note', 'origin'}
 # What ties an invoice to a settlement (and its readers: the city, a
-# store; the document it was issued as): set by confirming a month (and
-# its first print) only, never by a client nor copied.
+# store; the document it was issued as, by whom and to whom): set by
+# confirming a month (and its first print) only, never by a client nor
+# copied.
 SETTLEMENT_LINKS = {
     'account.invoice': {'hirakata_period', 'hirakata_city',
-        'hirakata_store', 'hirakata_document'},
+        'hirakata_store', 'hirakata_document', 'hirakata_issuer',
+        'hirakata_issuer_address', 'hirakata_issuer_number',
+        'hirakata_recipient', 'hirakata_recipient_address',
+        'hirakata_recipient_number'},
     'account.invoice.line': {'hirakata_line'},
     }
 

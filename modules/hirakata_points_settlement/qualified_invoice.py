@@ -98,6 +98,17 @@ class Invoice(metaclass=PoolMeta):
     # issued (the issuer keeps a copy of what it issued), whatever its
     # parties' names or numbers become.
     hirakata_document = fields.Binary("Issued Document", readonly=True)
+    # Who issued it to whom, as they were when the month was confirmed:
+    # what its first print names, however late it comes.
+    hirakata_issuer = fields.Char("Issuer", readonly=True)
+    hirakata_issuer_address = fields.Text("Issuer's Address", readonly=True)
+    hirakata_issuer_number = fields.Char("Issuer's Registration Number",
+        readonly=True)
+    hirakata_recipient = fields.Char("Recipient", readonly=True)
+    hirakata_recipient_address = fields.Text("Recipient's Address",
+        readonly=True)
+    hirakata_recipient_number = fields.Char(
+        "Recipient's Registration Number", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -139,6 +150,18 @@ class Invoice(metaclass=PoolMeta):
 class Period(metaclass=PoolMeta):
     __name__ = 'hirakata.settlement.period'
 
+    def make_invoices(self):
+        Configuration = Pool().get('hirakata.settlement.configuration')
+        invoices = super().make_invoices()
+        issuer = Configuration.books().company.party
+        address = '\n'.join(address_lines(issuer.address_get()))
+        for invoice in invoices:
+            invoice.hirakata_issuer = issuer.name
+            invoice.hirakata_issuer_address = address
+            invoice.hirakata_issuer_number = (
+                issuer.invoice_registration_number)
+        return invoices
+
     def _invoice(self, type_, party, lines):
         Configuration = Pool().get('hirakata.settlement.configuration')
         invoice = super()._invoice(type_, party, lines)
@@ -146,6 +169,11 @@ class Period(metaclass=PoolMeta):
             invoice.hirakata_city = party == Configuration.books().city
             # A party's lines are all of one store, or of none.
             invoice.hirakata_store = lines[0].store
+            invoice.hirakata_recipient = party.name
+            invoice.hirakata_recipient_address = '\n'.join(address_lines(
+                    invoice.invoice_address or party.address_get()))
+            invoice.hirakata_recipient_number = (
+                party.invoice_registration_number)
         return invoice
 
 
@@ -175,11 +203,35 @@ def document_title(invoice):
     return "適格請求書"
 
 
+def issued_by_and_to(invoice):
+    """The issuer and the recipient as invoice keeps them from its
+    confirmation; as its parties are now for an invoice made before it
+    kept them."""
+    if invoice.hirakata_issuer is None:
+        issuer, recipient = invoice.company.party, invoice.party
+        return {
+            'issuer': issuer.name,
+            'issuer_address': address_lines(issuer.address_get()),
+            'issuer_number': issuer.invoice_registration_number or '',
+            'recipient': recipient.name,
+            'recipient_address': address_lines(
+                invoice.invoice_address or recipient.address_get()),
+            'recipient_number': recipient.invoice_registration_number or '',
+            }
+    return {
+        'issuer': invoice.hirakata_issuer,
+        'issuer_address': (invoice.hirakata_issuer_address or '').splitlines(),
+        'issuer_number': invoice.hirakata_issuer_number or '',
+        'recipient': invoice.hirakata_recipient,
+        'recipient_address': (
+            invoice.hirakata_recipient_address or '').splitlines(),
+        'recipient_number': invoice.hirakata_recipient_number or '',
+        }
+
+
 def qualified_invoice(invoice):
     """What a qualified invoice or payment notice prints of invoice, as
     plain values: titles, parties, lines, totals per tax rate."""
-    issuer = invoice.company.party
-    recipient = invoice.party
     period = invoice.hirakata_period
     notice = invoice.type == 'in'
     lines, not_taxed = [], Decimal(0)
@@ -223,13 +275,7 @@ def qualified_invoice(invoice):
         'date': format_date(invoice.invoice_date),
         'period': ('%s〜%s' % (format_date(period.start_date),
                 format_date(period.end_date)) if period else ''),
-        'issuer': issuer.name,
-        'issuer_address': address_lines(issuer.address_get()),
-        'issuer_number': issuer.invoice_registration_number or '',
-        'recipient': recipient.name,
-        'recipient_address': address_lines(
-            invoice.invoice_address or recipient.address_get()),
-        'recipient_number': recipient.invoice_registration_number or '',
+        **issued_by_and_to(invoice),
         'description': invoice.description or '',
         'lines': lines,
         'taxes': taxes,

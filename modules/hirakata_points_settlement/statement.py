@@ -100,8 +100,9 @@ class Statement(ModelSQL, ModelView):
         cls._order = [('month', 'DESC'), ('store', 'ASC'), ('id', 'DESC')]
 
     def get_rec_name(self, name):
+        # (the store as the statement names it, however renamed since)
         return '%s %s' % (self.month.strftime('%Y年%m月'),
-            self.store.rec_name)
+            self.store_name or self.store.rec_name)
 
     @classmethod
     def get_lines(cls, statements, name):

@@ -388,6 +388,34 @@ class StatementTestCase(_DBTestCase):
         self.assertNotIn(BAKERY_NUMBER, text)
 
     @with_transaction()
+    def test_qualified_invoice_first_printed_late_names_as_issued(self):
+        """The city's invoice, first printed after the city and the
+        operator were renamed and moved: as they were at confirmation"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Party = pool.get('party.party')
+        company = set_up_operator(fee_rate='5')
+        with set_company(company):
+            period, bakery, books = confirmed_october()
+            invoice, = Invoice.search([('hirakata_city', '=', True)])
+            city = invoice.party
+            Party.write([city, company.party], {'name': "新しい名前",
+                    'invoice_registration_number': BAKERY_NUMBER})
+            pool.get('party.address').write(list(city.addresses),
+                {'street_unstructured': "移転先"})
+            user = create_user('accountant', 'group_accountant')
+            with as_user(user):
+                _, content, _, _ = run_report(QUALIFIED_INVOICE,
+                    [invoice.id])
+        lines = odt_text(content).splitlines()
+        self.assertIn("枚方市 御中", lines)
+        self.assertIn("大垣内町2-1-20", lines)
+        self.assertIn("枚方ポイント運営株式会社", lines)
+        self.assertIn("登録番号: " + OPERATOR_NUMBER, lines)
+        for changed in ["新しい名前", "移転先", BAKERY_NUMBER]:
+            self.assertNotIn(changed, '\n'.join(lines))
+
+    @with_transaction()
     def test_netting_store_owed_money_gets_a_payment_notice(self):
         pool = Pool()
         Invoice = pool.get('account.invoice')
