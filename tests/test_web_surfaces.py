@@ -151,6 +151,28 @@ class WebSurfacesTestCase(RouteTestCase):
         self.assertNotIn('int', json.dumps(answer))
         # A refusal the server means is left as it answers it.
         self.assertEqual(login({'password': 'wrong'}).status_code, 401)
+        # trytond's own refusals of a malformed call, English pages: the
+        # same status, in Japanese JSON
+        for body in [{'id': 1, 'method': 'common.db.login',
+                    'params': ['admin', {'password': {
+                                '__class__': 'Decimal', 'decimal': 'abc'}}]},
+                {'id': 1, 'method': 'common.db.login',
+                    'params': ['admin', {'password': {'__class__': 'date',
+                                'year': 2026, 'month': 13, 'day': 1}}]}]:
+            with self.subTest(body=body):
+                response = self.sao.post('/%s/rpc/' % DB_NAME, json=body)
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.mimetype, 'application/json')
+                self.assertIn("変更は保存されていません",
+                    response.get_json()['error']['message'])
+        # a JSON-RPC 2.0 client's call (its "jsonrpc" key) breaking the
+        # server's code: the same user error
+        with self.assertLogs(rpc_errors.__name__, 'ERROR'):
+            answer = self.sao.post('/%s/rpc/' % DB_NAME, json={
+                    'jsonrpc': '2.0', 'id': 2, 'method': 'common.db.login',
+                    'params': ['admin', 42]}).get_json()
+        self.assertEqual(answer['error'][0], 'UserError')
+        self.assertEqual(answer['id'], 2)
 
     def test_only_what_sao_loads_is_served(self):
         for path in ['/', '/index.html', '/dist/tryton-sao.js',

@@ -54,6 +54,13 @@ MESSAGES = {
     403: ('forbidden_origin', "このサイトからの要求は受け付けられません。"),
     404: ('not_found', "お探しのページは見つかりません。"),
     }
+# trytond's own refusals of a malformed back-office call (a body it cannot
+# read, a method it does not know), English pages: answered in Japanese.
+MALFORMED_CALLS = {
+    400: ('bad_request', "要求の形式が正しくありません。変更は保存されていません。"),
+    403: ('forbidden', "この操作は許可されていません。変更は保存されていません。"),
+    422: ('bad_request', "要求の形式が正しくありません。変更は保存されていません。"),
+    }
 
 
 def surface_of(path):
@@ -157,10 +164,10 @@ def _missing_customisation(root, path):
         and not os.path.exists(os.path.join(root, relative)))
 
 
-def _refusal(environ, status):
+def _refusal(environ, status, messages=MESSAGES):
     """A refusal in the caller's language: JSON (with a stable code) for
     the API and JSON-RPC, a short Japanese page otherwise."""
-    code, message = MESSAGES[status]
+    code, message = messages[status]
     path = environ.get('PATH_INFO', '')
     wants_json = (surface_of(path) == 'terminal' and '/api/' in path) or (
         'json' in environ.get('CONTENT_TYPE', '')
@@ -222,6 +229,10 @@ class HostLayer:
                 if name.lower() not in names]
             return start_response(status, response_headers, exc_info)
         try:
+            if (surface == 'backoffice'
+                    and environ.get('REQUEST_METHOD') == 'POST'
+                    and 'json' in environ.get('CONTENT_TYPE', '')):
+                return self._call_refused_in_japanese(environ, start)
             return self.app(environ, start)
         except HTTPException as error:
             # trytond refuses a foreign Origin before its own error
@@ -229,6 +240,28 @@ class HostLayer:
             if error.code in MESSAGES:
                 return _refusal(environ, error.code)(environ, start_response)
             return error(environ, start)
+
+
+    def _call_refused_in_japanese(self, environ, start):
+        """A JSON-RPC call, answered as trytond answers it, but for its
+        English pages refusing a malformed call (MALFORMED_CALLS): the same
+        status, in Japanese JSON."""
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers, exc_info=exc_info)
+            return lambda data: None  # (trytond answers by its iterable)
+        body = self.app(environ, keep)
+        status = int(answer['status'].split(' ', 1)[0])
+        content_type = next((v for k, v in answer['headers']
+                if k.lower() == 'content-type'), '')
+        if status in MALFORMED_CALLS and content_type.startswith('text/html'):
+            if hasattr(body, 'close'):
+                body.close()
+            return _refusal(environ, status, MALFORMED_CALLS)(
+                environ, start)
+        start(answer['status'], answer['headers'], answer['exc_info'])
+        return body
 
 
 def install(app):

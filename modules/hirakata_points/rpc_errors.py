@@ -5,7 +5,10 @@ hostile or broken client sent (a wrong type, a missing record, a report
 asked without its action) must not show it the server's internals, and a
 resident or clerk never reads an English message. The call's transaction
 is rolled back before this answer; the error is logged with its trace."""
+import json
 import logging
+
+from werkzeug.wrappers import Response
 
 from trytond.exceptions import TrytonException, UserError
 from trytond.protocols.jsonrpc import JSONRequest
@@ -22,13 +25,19 @@ def japanese_unexpected_error(app, request, error):
             request, JSONRequest):
         return None
     try:
-        is_rpc = set(request.parsed_data) == {'id', 'method', 'params'}
+        # (a JSON-RPC 2.0 client adds "jsonrpc", which trytond refuses as
+        # a bad request: the host layer answers that in Japanese too)
+        is_rpc = {'method', 'params'} <= set(request.parsed_data)
     except Exception:
         return None
     if not is_rpc:
         return None
     logger.error("%s answered in Japanese", request, exc_info=error)
-    return app.make_response(request, UserError(MESSAGE))
+    # (as trytond answers a user error; built here, as trytond's protocol
+    # answers a body with other keys by an exception, not a response)
+    return Response(json.dumps({'id': request.parsed_data.get('id'),
+                'error': UserError(MESSAGE).args}, ensure_ascii=False),
+        mimetype='application/json')
 
 
 def install(app):
