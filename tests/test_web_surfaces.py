@@ -6,12 +6,14 @@ import logging
 import os
 from contextlib import contextmanager
 
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Response
 
 from trytond.config import config
+from trytond.exceptions import UserError
 from trytond.modules.hirakata_points import hosts, rpc_errors
 from trytond.modules.hirakata_points.tests.browser import Server
+from trytond.protocols.jsonrpc import JSONRequest
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.wsgi import SharedDataMiddlewareIndex, app
 
@@ -173,6 +175,15 @@ class WebSurfacesTestCase(RouteTestCase):
                     'params': ['admin', 42]}).get_json()
         self.assertEqual(answer['error'][0], 'UserError')
         self.assertEqual(answer['id'], 2)
+        # and a refusal the server means, with its own message (trytond
+        # answers such a call's by a bad request)
+        request = JSONRequest(EnvironBuilder(method='POST', json={
+                    'jsonrpc': '2.0', 'id': 3, 'method': 'model.x.write',
+                    'params': []}).get_environ())
+        answer = rpc_errors.japanese_unexpected_error(
+            app, request, UserError("市を別の取引先に変えることはできません"))
+        self.assertEqual(json.loads(answer.get_data())['error'],
+            ['UserError', ["市を別の取引先に変えることはできません", '', None]])
 
     def test_only_what_sao_loads_is_served(self):
         for path in ['/', '/index.html', '/dist/tryton-sao.js',

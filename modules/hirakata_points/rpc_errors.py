@@ -11,7 +11,7 @@ import logging
 from werkzeug.wrappers import Response
 
 from trytond.exceptions import TrytonException, UserError
-from trytond.protocols.jsonrpc import JSONRequest
+from trytond.protocols.jsonrpc import JSONEncoder, JSONRequest
 
 logger = logging.getLogger(__name__)
 MESSAGE = ("この操作は処理できませんでした。変更は保存されていません。"
@@ -19,24 +19,31 @@ MESSAGE = ("この操作は処理できませんでした。変更は保存さ�
 
 
 def japanese_unexpected_error(app, request, error):
-    """The answer to an RPC call's unexpected error: a user error with
-    MESSAGE (the client shows it as any refusal)."""
-    if isinstance(error, TrytonException) or not isinstance(
-            request, JSONRequest):
+    """The answer to an RPC call's error that trytond would not answer as
+    the client's refusal: an unexpected one as a user error with MESSAGE
+    (the client shows it as any refusal); a user error of a JSON-RPC 2.0
+    client's call (its "jsonrpc" key, which trytond answers by a bad
+    request) as that user error."""
+    if not isinstance(request, JSONRequest):
         return None
     try:
-        # (a JSON-RPC 2.0 client adds "jsonrpc", which trytond refuses as
-        # a bad request: the host layer answers that in Japanese too)
-        is_rpc = {'method', 'params'} <= set(request.parsed_data)
+        keys = set(request.parsed_data)
     except Exception:
         return None
-    if not is_rpc:
+    if not {'method', 'params'} <= keys:
         return None
-    logger.error("%s answered in Japanese", request, exc_info=error)
+    if isinstance(error, TrytonException):
+        if keys == {'id', 'method', 'params'} or not isinstance(
+                error, UserError):
+            return None
+        answer = error.args
+    else:
+        logger.error("%s answered in Japanese", request, exc_info=error)
+        answer = UserError(MESSAGE).args
     # (as trytond answers a user error; built here, as trytond's protocol
     # answers a body with other keys by an exception, not a response)
     return Response(json.dumps({'id': request.parsed_data.get('id'),
-                'error': UserError(MESSAGE).args}, ensure_ascii=False),
+                'error': answer}, cls=JSONEncoder, ensure_ascii=False),
         mimetype='application/json')
 
 

@@ -11,6 +11,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, check_access
 
+from .books import CityNeverAnother
 from .exceptions import ZenginError
 from .rule_check import RulesCheckedInSQL
 from .zengin import CURRENT, ORDINARY, zengin_kana
@@ -49,7 +50,7 @@ def _digits(value):
 HOLDER_WIDTH = 30
 
 
-class Bank(metaclass=PoolMeta):
+class Bank(CityNeverAnother, metaclass=PoolMeta):
     __name__ = 'bank'
 
     zengin_code = fields.Char("Zengin Bank Code", size=4,

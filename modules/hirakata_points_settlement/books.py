@@ -235,6 +235,39 @@ def operator_relation(party):
     return None
 
 
+def check_not_city(records, field, values=None):
+    """Refuse to make the books' city (the party of records' field, or
+    the one values write) a bank, an employee, a store or a transit
+    operator: its invoices and receivable are the city's alone."""
+    Configuration = Pool().get('hirakata.settlement.configuration')
+    city = Configuration(1).city
+    if not city:
+        return
+    if values is not None:
+        parties = {values.get(field)}
+    else:
+        parties = {getattr(r, field).id for r in records if getattr(r, field)}
+    if city.id in parties:
+        raise BooksError(gettext(
+                'hirakata_points_settlement.msg_city_other_role',
+                party=city.rec_name))
+
+
+class CityNeverAnother:
+    """A model whose records name a party (_city_field) as their bank,
+    employee, store or transit operator: never the city's."""
+    __slots__ = ()
+    _city_field = 'party'
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if mode == 'create' or (mode == 'write' and cls._city_field in values):
+            check_not_city(records, cls._city_field,
+                values if mode == 'write' else None)
+
+
 def payee_party(party):
     """party, which the operator pays; refused without an address, which
     its supplier invoice needs. (Its invoice names the payable account:

@@ -45,7 +45,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .books import payee_party, yen
+from .books import CityNeverAnother, payee_party, yen
 from .exceptions import (
     ExchangeError, OutOfStock, OverLimit, SettlementError)
 
@@ -75,9 +75,10 @@ def month_of(date):
     return start, following - dt.timedelta(days=1)
 
 
-class Item(DeactivableMixin, ModelSQL, ModelView):
+class Item(CityNeverAnother, DeactivableMixin, ModelSQL, ModelView):
     "Exchange Item"
     __name__ = 'hirakata.exchange.item'
+    _city_field = 'operator'
 
     code = fields.Char("Code", required=True)
     name = fields.Char("Name", required=True)

@@ -8,6 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
+from .books import CityNeverAnother
 from .exceptions import RegistrationNumberError
 from .rule_check import RulesCheckedInSQL
 
@@ -47,3 +48,7 @@ class Party(RulesCheckedInSQL, metaclass=PoolMeta):
                         'hirakata_points_settlement'
                         '.msg_invalid_registration_number', number=number))
         return values
+
+
+class Employee(CityNeverAnother, metaclass=PoolMeta):
+    __name__ = 'company.employee'

@@ -7,6 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .books import CityNeverAnother
 from .rule_check import RulesCheckedInSQL
 
 
@@ -20,7 +21,7 @@ ACCOUNTANT_FIELDS = {'payout_account', 'settlement_method'}
 STORE_EDITORS = ['group_operator', 'group_city_approver', 'group_admin']
 
 
-class Store(RulesCheckedInSQL, metaclass=PoolMeta):
+class Store(CityNeverAnother, RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'hirakata.store'
 
     party = fields.Many2One('party.party', "Party", readonly=True,

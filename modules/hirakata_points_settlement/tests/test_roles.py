@@ -887,6 +887,20 @@ class RolesTestCase(_DBTestCase):
                 self.assertIn("市を別の取引先に変えることはできません",
                     raised.exception.message)
             self.assertEqual(Configuration(1).city, city)
+            # nor does the city become one of them (last: a refused create
+            # leaves its row in the test's transaction, not in a client's)
+            item = make_item(bus, 'BUS2', "バス1日券", 500)
+            for model, method, args in [
+                    ('bank', 'create', [[{'party': city.id}]]),
+                    ('hirakata.exchange.item', 'write',
+                        [[item.id], {'operator': city.id}])]:
+                with self.subTest(model=model), \
+                        self.assertRaises(BooksError) as raised:
+                    rpc(accountant, model, method, *args)
+                self.assertIn("精算の市です", raised.exception.message)
+            with self.assertRaises(BooksError):
+                pool.get('company.employee').create([{'party': city.id,
+                            'company': company.id}])
 
 
 del _DBTestCase
