@@ -8,6 +8,7 @@ import uuid
 
 import segno
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -124,10 +125,14 @@ class BrowserMixin:
 
     def wait_text(self, text, timeout=15):
         "Wait until the page shows text; return the page's text."
-        WebDriverWait(self.driver, timeout).until(
-            expected_conditions.text_to_be_present_in_element(
-                (By.TAG_NAME, 'body'), text))
-        return self.driver.find_element(By.TAG_NAME, 'body').text
+        def shown(driver):
+            body = driver.find_element(By.TAG_NAME, 'body').text
+            return body if text in body else False
+        # A page being replaced may answer with a node of the document it
+        # leaves ("Node with given id does not belong to the document"):
+        # read the new one again.
+        return WebDriverWait(self.driver, timeout,
+            ignored_exceptions=[WebDriverException]).until(shown)
 
     def click(self, text):
         "Click the visible button that says text."
