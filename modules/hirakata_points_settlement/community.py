@@ -492,7 +492,7 @@ class Entry(metaclass=PoolMeta):
 def check_payee(project):
     """Refuse as project's payee a party the operator never pays for a
     project: the operator itself, the city, a bank, a store, one of its
-    employees."""
+    employees, a transit operator (books.operator_relation)."""
     if operator_relation(project.payee):
         raise CommunityError(gettext(
                 'hirakata_points_settlement.msg_project_payee_refused',
