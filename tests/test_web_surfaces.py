@@ -5,10 +5,12 @@ import json
 import logging
 import os
 from contextlib import contextmanager
+from unittest import mock
 
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Response
 
+from trytond import backend
 from trytond.config import config
 from trytond.exceptions import UserError
 from trytond.modules.hirakata_points import hosts, rpc_errors
@@ -184,6 +186,21 @@ class WebSurfacesTestCase(RouteTestCase):
             app, request, UserError("市を別の取引先に変えることはできません"))
         self.assertEqual(json.loads(answer.get_data())['error'],
             ['UserError', ["市を別の取引先に変えることはできません", '', None]])
+
+    def test_database_error_answers_in_japanese(self):
+        "trytond's 503 for a database error: in Japanese, without its text"
+        # (SQLite refuses a search too deep for its parser this way)
+        with mock.patch('trytond.protocols.dispatcher.list_method',
+                side_effect=backend.DatabaseOperationalError(
+                    'parser stack overflow')):
+            response = self.sao.post('/%s/rpc/' % DB_NAME, json={
+                    'id': 1, 'method': 'system.listMethods', 'params': []})
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.mimetype, 'application/json')
+        error = response.get_json()['error']
+        self.assertEqual(error['code'], 'unavailable')
+        self.assertIn("変更は保存されていません", error['message'])
+        self.assertNotIn('parser', response.get_data(as_text=True))
 
     def test_only_what_sao_loads_is_served(self):
         for path in ['/', '/index.html', '/dist/tryton-sao.js',

@@ -55,11 +55,15 @@ MESSAGES = {
     404: ('not_found', "お探しのページは見つかりません。"),
     }
 # trytond's own refusals of a malformed back-office call (a body it cannot
-# read, a method it does not know), English pages: answered in Japanese.
+# read, a method it does not know), English pages: answered in Japanese;
+# and its 503 for a database error (a lock wait, or a search too deep for
+# SQLite), whose page carries the database's own English text.
 MALFORMED_CALLS = {
     400: ('bad_request', "要求の形式が正しくありません。変更は保存されていません。"),
     403: ('forbidden', "この操作は許可されていません。変更は保存されていません。"),
     422: ('bad_request', "要求の形式が正しくありません。変更は保存されていません。"),
+    503: ('unavailable', "ただいま処理できませんでした。しばらくしてから、"
+        "もう一度お試しください。変更は保存されていません。"),
     }
 
 

@@ -166,13 +166,26 @@ class Account(RulesCheckedInSQL, metaclass=PoolMeta):
         # holder's kana, typed as the accountant types it, and the owner)
         domain = super().search_rec_name(name, clause)
         _, operator, operand, *extra = clause
-        leaves = [('zengin_number', operator, operand, *extra),
-            ('owners.rec_name', operator, operand, *extra),
+        leaves = [('owners.rec_name', operator, operand, *extra),
             ('zengin_holder', operator, operand, *extra)]
+        # by the number only for who may read it: a match is an answer,
+        # and prefixes asked one by one would spell it out
+        if cls.may_read_number():
+            leaves.append(('zengin_number', operator, operand, *extra))
         kana = _holder_kana(operand)
         if kana is not None and kana != operand:
             leaves.append(('zengin_holder', operator, kana, *extra))
         return domain + leaves
+
+    @classmethod
+    def may_read_number(cls):
+        "Whether the user may read account numbers (the field's access)."
+        FieldAccess = Pool().get('ir.model.field.access')
+        if not Transaction().user:
+            return True
+        with check_access():
+            return FieldAccess.check(cls.__name__, ['zengin_number'],
+                raise_exception=False)
 
     @classmethod
     def preprocess_values(cls, mode, values):

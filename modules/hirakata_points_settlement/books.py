@@ -37,6 +37,9 @@ ACCOUNT_CODES = {
     'community_expense': '5130',
     }
 ACCOUNT_ROLES = list(ACCOUNT_CODES)
+# What the booked moves and confirmed invoices were made with: changed
+# afterwards, the books would read one account for what another holds.
+FIXED_ONCE_BOOKED = ['company', 'journal', 'fee_tax'] + ACCOUNT_ROLES
 # A programme's grants are funded by the city (origin of their entries).
 PROGRAMME = 'hirakata.programme,'
 ZERO = Decimal(0)
@@ -147,6 +150,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             mode, records, values=values, external=external)
         if mode == 'write' and 'city' in values:
             cls.check_city(records, values['city'])
+        if mode == 'write':
+            cls.check_books_fixed(records, values)
+        if mode == 'write' and values.get('zengin_account'):
+            cls.check_zengin_account(records, values)
         # The daily booking moves it on; written back, the days after it
         # would be booked twice (refused) and the books would stop.
         if mode == 'write' and external and 'booked_until' in values:
@@ -168,6 +175,44 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 raise BooksError(gettext(
                         'hirakata_points_settlement'
                         '.msg_expired_points_to_booked'))
+
+    @classmethod
+    def check_books_fixed(cls, records, values):
+        """Refuse to change the company, journal, fee tax or an account
+        once a day is booked or a month confirmed: the liability report and
+        the next month's settlement read the accounts the configuration
+        names, and the moves already made stay where they were made."""
+        pool = Pool()
+        Booking = pool.get('hirakata.settlement.booking')
+        Period = pool.get('hirakata.settlement.period')
+
+        def changes(record, name):
+            current = getattr(record, name)
+            return (current.id if current else None) != values[name]
+        changed = [name for name in FIXED_ONCE_BOOKED if name in values
+            and any(changes(r, name) for r in records)]
+        if changed and (Booking.search([], limit=1)
+                or Period.search([('state', '=', 'confirmed')], limit=1)):
+            names = cls.fields_get(changed)
+            raise BooksError(gettext(
+                    'hirakata_points_settlement.msg_books_fixed',
+                    fields='、'.join(names[n]['string'] for n in changed)))
+
+    @classmethod
+    def check_zengin_account(cls, records, values):
+        """The transfers are paid from an account of the operator company's
+        party: the file's header names it as the account to debit."""
+        pool = Pool()
+        BankAccount = pool.get('bank.account')
+        Company = pool.get('company.company')
+        account = BankAccount(values['zengin_account'])
+        for record in records:
+            company = (Company(values['company']) if values.get('company')
+                else record.company)
+            if not company or company.party not in account.owners:
+                raise BooksError(gettext(
+                        'hirakata_points_settlement.msg_zengin_account_owner',
+                        account=account.rec_name))
 
     @classmethod
     def check_city(cls, records, city_id):

@@ -45,7 +45,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
 
-from .books import CityNeverAnother, payee_party, yen
+from .books import CityNeverAnother, operator_relation, payee_party, yen
 from .exceptions import (
     ExchangeError, OutOfStock, OverLimit, SettlementError)
 
@@ -56,6 +56,14 @@ ITEM_KINDS = [
     ('other', "Other"),
     ]
 REQUEST = 'hirakata.exchange.request'
+# The catalogue's whole numbers and their ceilings: one unit's points (a
+# month's commuter pass is some tens of thousands of yen), its stock and a
+# holder's units in a month. Beyond them a number is a typing slip.
+ITEM_NUMBERS = {
+    'points': 100_000,
+    'stock': 1_000_000,
+    'holder_monthly_limit': 1_000,
+    }
 # The columns of the file a transit operator receives, in its order.
 CSV_HEADER = ['申込番号', '申込日', '交換品コード', '交換品', '数量',
     'ポイント数', '交通系ICカード番号', '利用者番号']
@@ -119,6 +127,40 @@ class Item(CityNeverAnother, DeactivableMixin, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s %s' % (self.code, self.name)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        # Checked as sent: trytond would store 1.5 points as 1.
+        values = super().preprocess_values(mode, values)
+        for name, ceiling in ITEM_NUMBERS.items():
+            value = values.get(name)
+            if value is None:
+                continue
+            whole = not isinstance(value, bool) and (
+                isinstance(value, int)
+                or (isinstance(value, float) and value.is_integer()))
+            if not whole or not 0 <= value <= ceiling:
+                raise ExchangeError(gettext(
+                        'hirakata_points_settlement.msg_exchange_item_number',
+                        field=cls.fields_get([name])[name]['string'],
+                        value=value, ceiling=ceiling))
+            values[name] = int(value)
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, items, values=None, external=False):
+        super().check_modification(
+            mode, items, values=values, external=external)
+        if mode == 'create' or (mode == 'write' and values.get('operator')):
+            Party = Pool().get('party.party')
+            parties = ({Party(values['operator'])} if mode == 'write'
+                else {i.operator for i in items})
+            for party in parties:
+                if operator_relation(party) not in {None, 'transit'}:
+                    raise ExchangeError(gettext(
+                            'hirakata_points_settlement'
+                            '.msg_exchange_operator_refused',
+                            party=party.rec_name))
 
     @classmethod
     def search_rec_name(cls, name, clause):

@@ -1,6 +1,8 @@
 """Invoices made by a settlement keep their period and line, so that the
 reconciliation can tie every invoice line to the ledger; their lines may
 use the clearing accounts of the daily moves."""
+from decimal import ROUND_DOWN
+
 from sql import Null
 
 from trytond.i18n import gettext
@@ -112,6 +114,18 @@ class Invoice(RulesCheckedInSQL, metaclass=PoolMeta):
                 raise AccessError(gettext(
                         'hirakata_points_settlement.msg_invoice_settled',
                         invoice=invoice.rec_name, period=period.rec_name))
+
+    @fields.depends('currency')
+    def _round_taxes(self, taxes):
+        # 適格請求書: the tax of each rate is rounded once per invoice
+        # (the books' tax_rounding is 'document'), its fraction of a yen
+        # dropped (端数切捨て) as the fees' are (period.fee). Tryton's
+        # rounds half to even and carries the rates' remainders over.
+        if not self.currency:
+            return
+        for taxline in taxes.values():
+            taxline.amount = self.currency.round(taxline.amount,
+                rounding=ROUND_DOWN)
 
     @dualmethod
     def update_taxes(cls, invoices, exception=False):

@@ -131,6 +131,7 @@ class Group(metaclass=PoolMeta):
             raise PaymentFileError(gettext(
                     'hirakata_points_settlement.msg_zengin_file_refused',
                     group=self.rec_name, error=str(error))) from error
+        check_paying_what_is_owed(payments)
         # (a file per group: two groups of a date are two files)
         self.zengin_filename = 'zengin_%s_%s.txt' % (
             date.strftime('%Y%m%d'), re.sub(r'[^0-9A-Za-z-]', '', self.number))
@@ -249,6 +250,22 @@ def next_bank_day(date):
     while not bank_business_day(date):
         date += dt.timedelta(days=1)
     return date
+
+
+def check_paying_what_is_owed(payments):
+    """Money leaves for what the books owe only: each payment pays a line
+    of what the operator owes (an invoice, a payment notice), and no more
+    than it (Tryton only warns, and the warning can be accepted)."""
+    for payment in payments:
+        if not payment.line:
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_payment_without_line',
+                    payment=payment.rec_name, party=payment.party.rec_name))
+        if payment.line.payment_amount < 0:
+            raise PaymentFileError(gettext(
+                    'hirakata_points_settlement.msg_payment_overpays',
+                    payment=payment.rec_name,
+                    line=payment.line.rec_name))
 
 
 def payee_accounts(payments):

@@ -19,7 +19,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import _DBTestCase, with_transaction
 
 from .tools import (
-    at, grant_at, redeem_at, reverse_at, rpc, set_up_operator)
+    at, bank_account, grant_at, redeem_at, reverse_at, rpc, set_up_operator)
 
 
 def ledger_outstanding(date):
@@ -119,6 +119,56 @@ class BooksTestCase(_DBTestCase):
                 [(day, 'adjust', 5), (day, 'grant', 100)])
             self.assertEqual(again, [])
             self.assertEqual(liability_on_books(day), 105)
+
+    @with_transaction()
+    def test_accounts_fixed_once_a_day_is_booked(self):
+        "The moves made keep the accounts the liability report reads"
+        pool = Pool()
+        Account = pool.get('account.account')
+        Booking = pool.get('hirakata.settlement.booking')
+        Configuration = pool.get('hirakata.settlement.configuration')
+        company = set_up_operator()
+        with set_company(company):
+            config = Configuration(1)
+            fee_income, = Account.search([('code', '=', '4110')])
+            bank, = Account.search([('code', '=', '1110')])
+            # before any booking, the accounts are set up as wanted
+            Configuration.write([config], {'fee_income': bank.id})
+            Configuration.write([config], {'fee_income': fee_income.id})
+            holder = create_holder()
+            day = dt.date(2026, 11, 2)
+            grant_at(at(day), holder.account, 100, None)
+            with clock.frozen(at(day + dt.timedelta(days=1))):
+                Booking.book_until(day)
+            for values in [{'points_liability': fee_income.id},
+                    {'fee_tax': None}, {'journal': None}]:
+                with self.subTest(values=values):
+                    with self.assertRaisesRegex(BooksError, "stay as they are"):
+                        Configuration.write([config], values)
+            # written as they are, or the rest of the configuration: saved
+            Configuration.write([config], {
+                    'points_liability': config.points_liability.id,
+                    'city_fee_rate': 3})
+            self.assertEqual(liability_on_books(day), 100)
+
+    @with_transaction()
+    def test_transfers_paid_from_the_operators_own_account(self):
+        pool = Pool()
+        Configuration = pool.get('hirakata.settlement.configuration')
+        Party = pool.get('party.party')
+        company = set_up_operator()
+        with set_company(company):
+            store, = Party.create([{'name': "枚方パン"}])
+            stores = bank_account(store, '0159', '103', '7654321',
+                "ﾋﾗｶﾀﾊﾟﾝ")
+            own = bank_account(company.party, '0159', '103', '1234567',
+                "ﾋﾗｶﾀﾎﾟｲﾝﾄｳﾝｴｲ(ｶ")
+            with self.assertRaisesRegex(BooksError,
+                    "not an account of the operator"):
+                Configuration.write([Configuration(1)],
+                    {'zengin_account': stores.id})
+            Configuration.write([Configuration(1)], {'zengin_account': own.id})
+            self.assertEqual(Configuration(1).zengin_account, own)
 
     @with_transaction()
     def test_liability_report_refuses_a_day_not_come_yet(self):

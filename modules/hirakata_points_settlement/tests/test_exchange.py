@@ -302,6 +302,46 @@ class ExchangeTestCase(_DBTestCase):
             (50, 350))
 
     @with_transaction()
+    def test_catalogue_numbers_whole_and_within_their_ceilings(self):
+        Item = Pool().get('hirakata.exchange.item')
+        ticket = make_item(make_operator("京阪バス"), 'BUS', "バス回数券",
+            300, stock=5)
+        for values in [{'points': 1.5}, {'points': '100'},
+                {'points': 10 ** 12}, {'points': 2 ** 31}, {'stock': -1},
+                {'stock': True}, {'holder_monthly_limit': 10 ** 6}]:
+            with self.subTest(values=values):
+                with self.assertRaisesRegex(ExchangeError, "whole number"):
+                    Item.write([ticket], values)
+        self.assertEqual((Item(ticket.id).points, Item(ticket.id).stock),
+            (300, 5))
+        Item.write([ticket], {'points': 20000.0, 'stock': 0})
+        self.assertEqual((Item(ticket.id).points, Item(ticket.id).stock),
+            (20000, 0))
+
+    @with_transaction()
+    def test_transit_operator_is_none_of_the_operators_others(self):
+        pool = Pool()
+        Bank = pool.get('bank')
+        Item = pool.get('hirakata.exchange.item')
+        company = set_up_operator()
+        with set_company(company):
+            ticket = make_item(make_operator("京阪バス"), 'BUS', "バス回数券",
+                300)
+            bank = Bank.from_zengin_code('0159')
+            for party in [company.party, bank.party]:
+                with self.subTest(party=party.rec_name):
+                    with self.assertRaisesRegex(ExchangeError,
+                            "cannot be a transit operator"):
+                        Item.write([ticket], {'operator': party.id})
+                    with self.assertRaisesRegex(ExchangeError,
+                            "cannot be a transit operator"):
+                        make_item(party, 'TAXI%d' % party.id, "タクシー券",
+                            500)
+            self.assertEqual(Item(ticket.id).operator.name, "京阪バス")
+            # another transit operator's party is one
+            Item.write([ticket], {'operator': make_operator("京阪交通").id})
+
+    @with_transaction()
     def test_only_the_desk_and_accountants_cancel_a_request(self):
         "(accountants: test_roles.py)"
         Request = Pool().get('hirakata.exchange.request')

@@ -188,13 +188,14 @@ class StatementTestCase(_DBTestCase):
                     bakery_statement.payer, bakery_statement.amount_due),
                 (1070, Decimal(32), 100, Decimal(2), Decimal(3),
                     Decimal(1007), 'store', Decimal(1007)))
-            # gross: the invoice 400 + 10 + 5 + tax 2, the notice 500,
-            # each paid in full (83 is the balance, nobody's to pay)
+            # gross: the invoice 400 + 10 + 5 + tax 1 (1.5, its fraction
+            # dropped), the notice 500, each paid in full (84 is the
+            # balance, nobody's to pay)
             books_statement = statements["くずは書店"]
             self.assertEqual((books_statement.tax_amount,
                     books_statement.balance, books_statement.payer,
                     books_statement.amount_due),
-                (Decimal(2), Decimal(-83), 'both', None))
+                (Decimal(1), Decimal(-84), 'both', None))
             self.assertEqual(len(books_statement.invoices), 2)
 
             # confirming again makes none twice; the city has none
@@ -255,7 +256,7 @@ class StatementTestCase(_DBTestCase):
                     "差引（税込・円・参考）",
                     "協力店舗様から運営会社へお支払いいただく額（請求書）（税込）",
                     "運営会社から協力店舗様へお支払いする額（支払通知書）"]],
-            [-83, 417, 500])
+            [-84, 416, 500])
         self.assertEqual(oext, 'xlsx')
         sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         self.assertEqual(sheet.title, "2026年10月")
@@ -319,7 +320,7 @@ class StatementTestCase(_DBTestCase):
         # for, in the payment notice, carry none
         lines = text.splitlines()
         self.assertIn(
-            "協力店舗様から運営会社へお支払いいただく額（請求書）　417 円（税込）",
+            "協力店舗様から運営会社へお支払いいただく額（請求書）　416 円（税込）",
             lines)
         self.assertIn(
             "運営会社から協力店舗様へお支払いする額（支払通知書）　500 円", lines)
@@ -484,8 +485,9 @@ class StatementTestCase(_DBTestCase):
         # the city has no registration number: the issuer's only
         self.assertEqual([l for l in city_lines if l.startswith("登録番号")],
             ["登録番号: " + OPERATOR_NUMBER])
-        # 300 points outside tax, the fee 15 with 2 tax
-        self.assertIn("ご請求金額　317 円（税込）", city_lines)
+        # 300 points outside tax, the fee 15 with 1 tax (1.5, its fraction
+        # dropped)
+        self.assertIn("ご請求金額　316 円（税込）", city_lines)
         self.assertTrue(any(l.endswith("事業の付与ポイント（原資）（300ポイント）")
                 for l in city_lines))
         self.assertIn("事業の付与ポイントの運営手数料（300ポイント × 5%）",

@@ -604,6 +604,38 @@ class ZenginTestCase(_DBTestCase):
                         company, journal, 'payable'))
 
     @with_transaction()
+    def test_money_leaves_for_what_is_owed_only(self):
+        "No file pays a payment of no owed line, nor more than the line"
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, _ = self.october(company)
+            line, = payable_lines(bakery.party)
+            for refused, values in [
+                    ("pays no line", {'amount': Decimal(50000)}),
+                    ("more than it owes", {'line': line.id,
+                            'amount': line.payment_amount + 1})]:
+                with self.subTest(refused=refused):
+                    payment, = Payment.create([dict(values,
+                                company=company.id, journal=journal.id,
+                                kind='payable', party=bakery.party.id,
+                                date=dt.date(2026, 11, 30))])
+                    Payment.submit([payment])
+                    Payment.approve([payment])
+                    with clock.frozen(at(dt.date(2026, 11, 25))), \
+                            self.assertRaisesRegex(PaymentFileError, refused):
+                        Payment.process([payment], lambda: self.group(
+                                company, journal, 'payable'))
+                    # (a refusal rolls the request back; here, it fails)
+                    Payment.fail([payment])
+            # the line's amount: paid
+            group = self.pay(company, journal, [bakery.party])
+            self.assertEqual([p.amount for p in group.payments],
+                [Decimal(978)])
+
+    @with_transaction()
     def test_receivable_refused(self):
         pool = Pool()
         Payment = pool.get('account.payment')
@@ -679,3 +711,20 @@ class ZenginTestCase(_DBTestCase):
                 Transaction().set_context(_check_access=True):
             with self.assertRaises(AccessError):
                 Account.read([account.id], ['zengin_number'])
+        # nor found by it: a search by name that matched the number would
+        # spell it out prefix by prefix
+        city = create_user('shiyakusho', 'group_city_staff')
+        for searcher, found in [(accountant, True), (auditor, True),
+                (city, False)]:
+            for number in ['1234567', '123%']:
+                with self.subTest(user=searcher.login, number=number), \
+                        Transaction().set_user(searcher.id), \
+                        Transaction().set_context(_check_access=True):
+                    self.assertEqual(Account.search(
+                            [('rec_name', 'ilike', number)]),
+                        [account] if found else [])
+        with Transaction().set_user(city.id), \
+                Transaction().set_context(_check_access=True):
+            # still by what its masked name shows
+            self.assertEqual(Account.search(
+                    [('rec_name', 'ilike', '%ヒラカタ%')]), [account])
