@@ -60,13 +60,19 @@ REQUEST = 'hirakata.exchange.request'
 # month's commuter pass is some tens of thousands of yen), its stock and a
 # holder's units in a month. Beyond them a number is a typing slip.
 ITEM_NUMBERS = {
-    'points': 100_000,
-    'stock': 1_000_000,
-    'holder_monthly_limit': 1_000,
+    'points': (1, 100_000),
+    'stock': (0, 1_000_000),
+    'holder_monthly_limit': (1, 1_000),
     }
 # The columns of the file a transit operator receives, in its order.
 CSV_HEADER = ['申込番号', '申込日', '交換品コード', '交換品', '数量',
     'ポイント数', '交通系ICカード番号', '利用者番号']
+
+
+def whole_number(value):
+    "Whether a client sent value as a whole number (trytond would cut it)."
+    return not isinstance(value, bool) and (isinstance(value, int)
+        or (isinstance(value, float) and value.is_integer()))
 
 
 def normalise_card(number):
@@ -132,18 +138,15 @@ class Item(CityNeverAnother, DeactivableMixin, ModelSQL, ModelView):
     def preprocess_values(cls, mode, values):
         # Checked as sent: trytond would store 1.5 points as 1.
         values = super().preprocess_values(mode, values)
-        for name, ceiling in ITEM_NUMBERS.items():
+        for name, (floor, ceiling) in ITEM_NUMBERS.items():
             value = values.get(name)
             if value is None:
                 continue
-            whole = not isinstance(value, bool) and (
-                isinstance(value, int)
-                or (isinstance(value, float) and value.is_integer()))
-            if not whole or not 0 <= value <= ceiling:
+            if not whole_number(value) or not floor <= value <= ceiling:
                 raise ExchangeError(gettext(
                         'hirakata_points_settlement.msg_exchange_item_number',
                         field=cls.fields_get([name])[name]['string'],
-                        value=value, ceiling=ceiling))
+                        value=value, floor=floor, ceiling=ceiling))
             values[name] = int(value)
         return values
 
@@ -543,6 +546,16 @@ class Exchange(Wizard):
             ])
     exchange = StateAction(
         'hirakata_points_settlement.act_exchange_request_form')
+
+    @classmethod
+    def execute(cls, session_id, data, state_name):
+        # Checked as sent: the form's record would take 1.5 units as 1.
+        quantity = (data.get('start') or {}).get('quantity')
+        if quantity is not None and (not whole_number(quantity)
+                or quantity < 1):
+            raise ExchangeError(gettext(
+                    'hirakata_points_settlement.msg_exchange_quantity'))
+        return super().execute(session_id, data, state_name)
 
     def default_start(self, fields):
         context = Transaction().context

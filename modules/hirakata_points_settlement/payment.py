@@ -324,6 +324,11 @@ def consignor(config):
             and account and account.zengin_complete()):
         raise PaymentFileError(gettext(
                 'hirakata_points_settlement.msg_zengin_not_configured'))
+    # (its owners may have changed since it was chosen)
+    if config.company.party not in account.owners:
+        raise PaymentFileError(gettext(
+                'hirakata_points_settlement.msg_zengin_account_owner',
+                account=account.rec_name))
     bank = zengin_bank(account.bank.zengin_code)
     branch = zengin_branch(bank.code, account.zengin_branch)
     return zengin.Consignor(code=config.zengin_consignor_code,

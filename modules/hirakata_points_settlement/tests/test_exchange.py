@@ -271,6 +271,14 @@ class ExchangeTestCase(_DBTestCase):
             session_id, start, _ = Exchange.create()
             view = Exchange.execute(session_id, {}, start)
             self.assertEqual(view['view']['defaults']['available'], 1000)
+            # a part of a unit, as sent (the form's record would cut it)
+            for quantity in [1.5, 0, '2']:
+                with self.subTest(quantity=quantity):
+                    with self.assertRaisesRegex(ExchangeError, "整数"):
+                        Exchange.execute(session_id, {start: {
+                                    'holder': holder.id, 'item': ticket.id,
+                                    'quantity': quantity}}, 'exchange')
+            self.assertEqual(Request.search([]), [])
             data = {start: {'holder': holder.id, 'item': ticket.id,
                     'quantity': 2}}
             result = Exchange.execute(session_id, data, 'exchange')
@@ -306,7 +314,7 @@ class ExchangeTestCase(_DBTestCase):
         Item = Pool().get('hirakata.exchange.item')
         ticket = make_item(make_operator("京阪バス"), 'BUS', "バス回数券",
             300, stock=5)
-        for values in [{'points': 1.5}, {'points': '100'},
+        for values in [{'points': 1.5}, {'points': '100'}, {'points': 0},
                 {'points': 10 ** 12}, {'points': 2 ** 31}, {'stock': -1},
                 {'stock': True}, {'holder_monthly_limit': 10 ** 6}]:
             with self.subTest(values=values):

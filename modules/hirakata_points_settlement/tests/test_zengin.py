@@ -636,6 +636,24 @@ class ZenginTestCase(_DBTestCase):
                 [Decimal(978)])
 
     @with_transaction()
+    def test_paying_account_still_the_operators_at_processing(self):
+        "(its owners changed after it was chosen as the paying account)"
+        pool = Pool()
+        Account = pool.get('bank.account')
+        Configuration = pool.get('hirakata.settlement.configuration')
+        company = set_up_operator()
+        with set_company(company):
+            journal = set_up_zengin(company)
+            bakery, _ = self.october(company)
+            paying = Configuration(1).zengin_account
+            Account.write([paying], {'owners': [
+                        ('remove', [company.party.id]),
+                        ('add', [bakery.party.id])]})
+            with self.assertRaisesRegex(PaymentFileError,
+                    "not an account of the operator"):
+                self.pay(company, journal, [bakery.party])
+
+    @with_transaction()
     def test_receivable_refused(self):
         pool = Pool()
         Payment = pool.get('account.payment')
@@ -728,3 +746,24 @@ class ZenginTestCase(_DBTestCase):
             # still by what its masked name shows
             self.assertEqual(Account.search(
                     [('rec_name', 'ilike', '%ヒラカタ%')]), [account])
+        # nor by a where sub-domain, which trytond leaves unchecked, from
+        # the parties that own accounts, at any depth
+        Party = pool.get('party.party')
+        number = [('zengin_number', 'like', '1%')]
+        for domain in [[('bank_accounts', 'where', number)],
+                ['OR', ('name', '=', "x"),
+                    ('bank_accounts', 'not where', number)],
+                [('bank_accounts', 'where', [('owners', 'where', [
+                                    ('bank_accounts', 'where', number)])])]]:
+            with self.subTest(domain=domain):
+                with Transaction().set_user(city.id), \
+                        Transaction().set_context(_check_access=True):
+                    with self.assertRaises(AccessError):
+                        Party.search(domain)
+                with Transaction().set_user(accountant.id), \
+                        Transaction().set_context(_check_access=True):
+                    Party.search(domain)
+        with Transaction().set_user(accountant.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Party.search(
+                    [('bank_accounts', 'where', number)]), [company.party])
