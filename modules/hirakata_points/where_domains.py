@@ -11,6 +11,7 @@ trytond's own check (ModelStorage.search, which checks and queries
 nothing), at any depth."""
 from trytond.model import ModelStorage
 from trytond.model.modelstorage import is_leaf
+from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 WHERE = {'where', 'not where'}
@@ -31,7 +32,10 @@ def check_where(Model, domain):
     "Check the sub-domains of domain's where leaves on their models."
     if is_leaf(domain):
         if domain[1] in WHERE:
-            target = target_of(Model, domain[0])
+            # a path through a Reference field names its model after the
+            # value: ('origin.store', 'where', [...], 'hirakata.terminal')
+            target = target_of(Model, domain[0],
+                domain[3] if len(domain) > 3 else None)
             if target is not None:
                 ModelStorage.search.__func__(target, domain[2])
                 check_where(target, domain[2])
@@ -41,12 +45,23 @@ def check_where(Model, domain):
                 check_where(Model, part)
 
 
-def target_of(Model, path):
+def target_of(Model, path, reference_model=None):
     """The model path (a field, or fields joined by dots) leads to from
-    Model; None where it leads nowhere (the search itself refuses it)."""
+    Model, the first Reference field on it to reference_model; None where
+    it leads nowhere (the search itself refuses it)."""
+    pool = Pool()
     for name in path.split('.'):
         field = Model._fields.get(name)
-        if field is None or not hasattr(field, 'get_target'):
+        if field is None:
             return None
-        Model = field.get_target()
+        if field._type == 'reference':
+            try:
+                Model = pool.get(reference_model)
+            except (KeyError, TypeError):
+                return None
+            reference_model = None
+        elif hasattr(field, 'get_target'):
+            Model = field.get_target()
+        else:
+            return None
     return Model

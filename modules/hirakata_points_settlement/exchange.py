@@ -550,11 +550,18 @@ class Exchange(Wizard):
     @classmethod
     def execute(cls, session_id, data, state_name):
         # Checked as sent: the form's record would take 1.5 units as 1.
-        quantity = (data.get('start') or {}).get('quantity')
+        start = data.get('start') or {}
+        quantity = start.get('quantity')
         if quantity is not None and (not whole_number(quantity)
                 or quantity < 1):
             raise ExchangeError(gettext(
                     'hirakata_points_settlement.msg_exchange_quantity'))
+        # (sent empty; what is not sent stays as the form had it)
+        if state_name == 'exchange' and any(
+                name in start and not start[name]
+                for name in ['holder', 'item']):
+            raise ExchangeError(gettext(
+                    'hirakata_points_settlement.msg_exchange_holder_item'))
         return super().execute(session_id, data, state_name)
 
     def default_start(self, fields):

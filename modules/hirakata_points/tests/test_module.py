@@ -581,6 +581,32 @@ class HirakataPointsTestCase(ModuleTestCase):
                 Entry.search([])
 
     @with_transaction()
+    def test_staff_password_secrets_neither_searched_nor_read(self):
+        "(Tryton blanks a hash on read, but lets any user search on it)"
+        User = Pool().get('res.user')
+        city = create_user('city', 'group_city_staff')
+        User.write([city], {'password': 'Hirakata-2026-first'})
+        for domain in [[('password_hash', 'like', '$%')],
+                [('password_reset', '!=', None)],
+                [('groups', 'where', [('users', 'where', [
+                                    ('password_hash', 'like', '$%')])])]]:
+            with self.subTest(domain=domain), \
+                    Transaction().set_user(city.id), \
+                    Transaction().set_context(_check_access=True):
+                with self.assertRaisesRegex(AccessError, "Password"):
+                    User.search(domain)
+        with Transaction().set_user(city.id), \
+                Transaction().set_context(_check_access=True):
+            with self.assertRaisesRegex(AccessError, "Password"):
+                User.read([city.id], ['password_reset'])
+        # their own password still changes in their preferences (an RPC
+        # method without access checks: it writes the user's own only)
+        with Transaction().set_user(city.id):
+            User.set_preferences({'password': 'Hirakata-2026-second'})
+        self.assertEqual(User.get_login(
+                'city', {'password': 'Hirakata-2026-second'}), city.id)
+
+    @with_transaction()
     def test_staff_reading_personal_data_is_logged(self):
         Holder = Pool().get('hirakata.holder')
         holder = create_holder()

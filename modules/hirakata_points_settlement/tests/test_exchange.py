@@ -278,6 +278,14 @@ class ExchangeTestCase(_DBTestCase):
                         Exchange.execute(session_id, {start: {
                                     'holder': holder.id, 'item': ticket.id,
                                     'quantity': quantity}}, 'exchange')
+            # none chosen (the form requires them; a client may not)
+            for chosen in [{'holder': None}, {'item': None}]:
+                with self.subTest(chosen=chosen):
+                    with self.assertRaisesRegex(ExchangeError, "選んで"):
+                        Exchange.execute(session_id, {start: dict({
+                                        'holder': holder.id,
+                                        'item': ticket.id, 'quantity': 1},
+                                    **chosen)}, 'exchange')
             self.assertEqual(Request.search([]), [])
             data = {start: {'holder': holder.id, 'item': ticket.id,
                     'quantity': 2}}

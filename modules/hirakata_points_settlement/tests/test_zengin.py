@@ -767,3 +767,17 @@ class ZenginTestCase(_DBTestCase):
                 Transaction().set_context(_check_access=True):
             self.assertEqual(Party.search(
                     [('bank_accounts', 'where', number)]), [company.party])
+        # nor through a Reference field, which names its model after the
+        # value (the parties' in a where sub-domain on the entries' origin)
+        Entry = pool.get('hirakata.point.entry')
+        for domain in [
+                [('origin.store', 'where', [('payout_account', 'where',
+                                number)], 'hirakata.terminal')],
+                [('origin', 'where', [('store', 'where', [
+                                    ('payout_account', 'where', number)])],
+                        'hirakata.terminal')]]:
+            with self.subTest(domain=domain), \
+                    Transaction().set_user(city.id), \
+                    Transaction().set_context(_check_access=True):
+                with self.assertRaises(AccessError):
+                    Entry.search(domain)
