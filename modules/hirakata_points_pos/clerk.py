@@ -11,6 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
 from trytond.modules.hirakata_points.tokens import digest, utc_now
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool
 
 
@@ -18,7 +19,7 @@ PIN = re.compile(r'^[0-9]{4,8}$')
 SESSION_VALIDITY = dt.timedelta(hours=10)
 
 
-class Clerk(DeactivableMixin, ModelSQL, ModelView):
+class Clerk(RulesOnEveryPath, DeactivableMixin, ModelSQL, ModelView):
     "Store Clerk"
     __name__ = 'hirakata.store.clerk'
     store = fields.Many2One('hirakata.store', "Store", required=True,

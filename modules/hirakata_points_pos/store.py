@@ -13,6 +13,7 @@ from trytond.modules.hirakata_points.buttons import (
 from trytond.modules.hirakata_points.holder import age_on
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import utc_now
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -33,7 +34,7 @@ class Category(DeactivableMixin, ModelSQL, ModelView):
         cls._order = [('sequence', 'ASC NULLS FIRST'), ('id', 'ASC')]
 
 
-class Store(ButtonsForTheirGroups, ChangedByButtonsOnly,
+class Store(RulesOnEveryPath, ButtonsForTheirGroups, ChangedByButtonsOnly,
         Workflow, ModelSQL, ModelView):
     "Store"
     __name__ = 'hirakata.store'
@@ -274,7 +275,7 @@ def campaign_label(campaign):
     return '%s (%s)' % (campaign.name, '・'.join(terms))
 
 
-class Campaign(DeactivableMixin, ModelSQL, ModelView):
+class Campaign(RulesOnEveryPath, DeactivableMixin, ModelSQL, ModelView):
     "Store Campaign"
     __name__ = 'hirakata.store.campaign'
     store = fields.Many2One('hirakata.store', "Store", required=True,

@@ -12,6 +12,7 @@ from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -30,8 +31,8 @@ ACTIVATION_VALIDITY = dt.timedelta(days=1)
 USE_PRECISION = dt.timedelta(minutes=1)
 
 
-class Terminal(ButtonsForTheirGroups, ChangedByButtonsOnly,
-        Workflow, ModelSQL, ModelView):
+class Terminal(RulesOnEveryPath, ButtonsForTheirGroups,
+        ChangedByButtonsOnly, Workflow, ModelSQL, ModelView):
     "Terminal"
     __name__ = 'hirakata.terminal'
 

@@ -7,6 +7,7 @@ import functools
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, check_access
@@ -100,7 +101,7 @@ class Bank(CityNeverAnother, metaclass=PoolMeta):
 _ZENGIN = {'required': Eval('zengin', False)}
 
 
-class Account(RulesCheckedInSQL, metaclass=PoolMeta):
+class Account(RulesOnEveryPath, RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'bank.account'
 
     zengin = fields.Function(fields.Boolean("Zengin"),
@@ -121,24 +122,6 @@ class Account(RulesCheckedInSQL, metaclass=PoolMeta):
         states=_ZENGIN, depends=['zengin'],
         help="As the bank registered it, in kana: kept in the banks' "
         "half-width kana.")
-
-    @classmethod
-    def search_domain(cls, domain, active_test=None, tables=None):
-        # Tryton applies a model's record rules where it is searched, not
-        # where a domain reaches it through another model (it converts
-        # those paths without access checks): a store's staff, who read
-        # their own store's accounts only, could otherwise search parties
-        # on bank_accounts.zengin_holder and learn another store's holder
-        # letter by letter. The rules apply on every path here.
-        transaction = Transaction()
-        if transaction.user and not transaction.check_access:
-            Rule = Pool().get('ir.rule')
-            with check_access():
-                rule_domain = Rule.domain_get(cls.__name__, mode='read')
-            if rule_domain:
-                domain = [domain, rule_domain]
-        return super().search_domain(
-            domain, active_test=active_test, tables=tables)
 
     @fields.depends('bank', '_parent_bank.zengin_code')
     def on_change_with_zengin(self, name=None):

@@ -6,6 +6,7 @@ from stdnum.jp import cn
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import PoolMeta
 
 from .books import CityNeverAnother
@@ -24,7 +25,7 @@ def registration_number(value):
         raise ValueError(value)
 
 
-class Party(RulesCheckedInSQL, metaclass=PoolMeta):
+class Party(RulesOnEveryPath, RulesCheckedInSQL, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     hirakata_stores = fields.One2Many('hirakata.store', 'party', "Stores",
@@ -50,5 +51,13 @@ class Party(RulesCheckedInSQL, metaclass=PoolMeta):
         return values
 
 
-class Employee(CityNeverAnother, metaclass=PoolMeta):
+class Employee(RulesOnEveryPath, CityNeverAnother, metaclass=PoolMeta):
     __name__ = 'company.employee'
+
+
+class Address(RulesOnEveryPath, metaclass=PoolMeta):
+    __name__ = 'party.address'
+
+
+class ContactMechanism(RulesOnEveryPath, metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'

@@ -583,22 +583,41 @@ class HirakataPointsTestCase(ModuleTestCase):
     @with_transaction()
     def test_staff_password_secrets_neither_searched_nor_read(self):
         "(Tryton blanks a hash on read, but lets any user search on it)"
-        User = Pool().get('res.user')
+        pool = Pool()
+        User = pool.get('res.user')
+        Data = pool.get('ir.model.data')
         city = create_user('city', 'group_city_staff')
         User.write([city], {'password': 'Hirakata-2026-first'})
-        for domain in [[('password_hash', 'like', '$%')],
-                [('password_reset', '!=', None)],
-                [('groups', 'where', [('users', 'where', [
-                                    ('password_hash', 'like', '$%')])])]]:
-            with self.subTest(domain=domain), \
+        User.reset_password([city])
+        for domain, order in [([('password_hash', 'like', '$%')], None),
+                ([('password_reset', '!=', None)], None),
+                ([('groups', 'where', [('users', 'where', [
+                                    ('password_hash', 'like', '$%')])])],
+                    None),
+                ([('create_uid.password_reset', '!=', None)], None),
+                ([], [('password_hash', 'ASC')]),
+                ([], [('create_uid.password_reset', 'ASC')])]:
+            with self.subTest(domain=domain, order=order), \
                     Transaction().set_user(city.id), \
                     Transaction().set_context(_check_access=True):
                 with self.assertRaisesRegex(AccessError, "Password"):
-                    User.search(domain)
+                    User.search(domain, order=order)
+        # read: the reset password to Tryton's administrators only
+        admin = create_user('kanri', 'group_admin')
+        User.write([admin], {'groups': [
+                    ('add', [Data.get_id('res', 'group_admin')])]})
+        for reader, reset in [(city, None), (admin, city.password_reset)]:
+            with Transaction().set_user(reader.id), \
+                    Transaction().set_context(_check_access=True):
+                self.assertEqual(User.read([city.id], ['password_reset']
+                        )[0]['password_reset'], reset)
+        self.assertTrue(city.password_reset)
+        # and every field of a user, as a client that reads them all
         with Transaction().set_user(city.id), \
                 Transaction().set_context(_check_access=True):
-            with self.assertRaisesRegex(AccessError, "Password"):
-                User.read([city.id], ['password_reset'])
+            values, = User.read([city.id], list(User._fields))
+            self.assertEqual((values['password_reset'],
+                    values['password_hash']), (None, None))
         # their own password still changes in their preferences (an RPC
         # method without access checks: it writes the user's own only)
         with Transaction().set_user(city.id):

@@ -147,6 +147,36 @@ class HirakataPointsPosTestCase(ModuleTestCase):
                 Store.write([Store(mine.id)], {'yen_per_point': 50})
 
     @with_transaction()
+    def test_store_staff_learn_nothing_of_another_store_on_a_path(self):
+        "(Tryton applies a model's rules where it is searched, not on paths)"
+        pool = Pool()
+        Store = pool.get('hirakata.store')
+        User = pool.get('res.user')
+        mine, other = make_store("自店"), make_store("他店")
+        make_terminal(mine), make_terminal(other)
+        user = store_user(mine)
+        theirs = store_user(other)
+        rate = Store(other.id).grant_fee_rate
+        for domain in [[('hirakata_store.grant_fee_rate', '=', rate)],
+                [('hirakata_store', 'where', [('name', '=', "他店")])],
+                [('hirakata_store.name', 'like', "他%")],
+                [('hirakata_store', 'ilike', "他%")],
+                [('hirakata_store.terminals.store', '=', other.id)],
+                [('hirakata_store.campaigns', '=', None)]]:
+            with self.subTest(domain=domain), \
+                    Transaction().set_user(user.id), \
+                    Transaction().set_context(_check_access=True):
+                self.assertNotIn(theirs, User.search(domain))
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            # their own store, on the same paths
+            self.assertEqual(User.search(
+                    [('hirakata_store.name', '=', "自店")]), [user])
+        # the server's own code (the root user) searches every store's
+        self.assertEqual(User.search([('hirakata_store.name', '=', "他店")]),
+            [theirs])
+
+    @with_transaction()
     def test_store_not_activated_nor_created_active_by_a_write(self):
         pool = Pool()
         Store = pool.get('hirakata.store')
