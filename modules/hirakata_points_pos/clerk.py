@@ -10,8 +10,8 @@ import secrets
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import ValidationError
-from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
+from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.pool import Pool
 
 

@@ -11,9 +11,9 @@ from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.buttons import (
     ButtonsForTheirGroups, ChangedByButtonsOnly)
 from trytond.modules.hirakata_points.holder import age_on
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import utc_now
-from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction

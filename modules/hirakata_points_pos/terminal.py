@@ -8,11 +8,11 @@ from trytond.i18n import gettext
 from trytond.modules.hirakata_points import statement
 from trytond.modules.hirakata_points.buttons import (
     ButtonsForTheirGroups, ChangedByButtonsOnly)
+from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.modules.hirakata_points.statement import Arg
 from trytond.modules.hirakata_points.tokens import digest, utc_now
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
-from trytond.modules.hirakata_points.record_rules import RulesOnEveryPath
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
